@@ -1,0 +1,171 @@
+/**
+ * Feature encoding shared byte for byte by training and serving: the fitted preprocessing state is
+ * plain JSON stored in the bundle, and `encodeRow` is the only code that turns a borrower's raw
+ * values into model inputs. Training calls it on every row it fits on; the API calls it per request.
+ */
+
+export type RawValue = number | string | boolean | null | undefined;
+export type RawRow = Readonly<Record<string, RawValue>>;
+
+export interface NumericState {
+  kind: 'numeric';
+  name: string;
+  /** Codes with their own meaning (e.g. 96 "refused"): each gets its own WoE and indicator. */
+  specials: number[];
+  /** Ascending bin upper edges: bin i holds edges[i-1] < x <= edges[i]; the last bin is x > edges[last]. */
+  edges: number[];
+  /** WoE per bin (edges.length + 1 values), then per special code, then for missing. */
+  woe: number[];
+  specialWoe: number[];
+  missingWoe: number;
+  missing: 'bin' | 'median';
+  median: number;
+  /** Training range: values outside it are clipped, with a warning. */
+  lo: number;
+  hi: number;
+  /** Robust standardisation of the clipped raw value. */
+  center: number;
+  scale: number;
+  /** Piecewise-linear encoding knots (Gorishniy et al. 2022), ascending, length k+1 for k segments. */
+  knots: number[];
+}
+
+export interface CategoricalState {
+  kind: 'categorical';
+  name: string;
+  /** Categories seen often enough in training; the rest share `otherWoe`. */
+  categories: string[];
+  woe: number[];
+  otherWoe: number;
+  missingWoe: number;
+}
+
+export type FeatureState = NumericState | CategoricalState;
+
+/** Why an input value was adjusted while encoding; surfaced to API callers as warnings. */
+export interface EncodeWarning {
+  feature: string;
+  issue: 'clipped_low' | 'clipped_high' | 'unseen_category' | 'missing';
+}
+
+/** Width of the network input block for one feature. */
+export function featureWidth(s: FeatureState): number {
+  if (s.kind === 'categorical') return 1 + s.categories.length + 1; // woe, one-hot, other
+  // woe, scaled raw, missing flag, one flag per special, piecewise-linear segments
+  return 3 + s.specials.length + (s.knots.length - 1);
+}
+
+export function inputWidth(states: readonly FeatureState[]): number {
+  let w = 0;
+  for (const s of states) w += featureWidth(s);
+  return w;
+}
+
+function binIndex(edges: readonly number[], x: number): number {
+  // Binary search for the first edge >= x.
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x <= edges[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function toNumber(v: RawValue): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** The WoE a numeric feature takes for one raw value: the scorecard's view of it. */
+export function numericWoe(s: NumericState, v: RawValue): number {
+  const x = toNumber(v);
+  if (x === null) return s.missing === 'median' ? s.woe[binIndex(s.edges, s.median)] : s.missingWoe;
+  const sp = s.specials.indexOf(x);
+  if (sp >= 0) return s.specialWoe[sp];
+  return s.woe[binIndex(s.edges, x)];
+}
+
+export function categoricalWoe(s: CategoricalState, v: RawValue): number {
+  if (v === null || v === undefined || v === '') return s.missingWoe;
+  const i = s.categories.indexOf(String(v));
+  return i >= 0 ? s.woe[i] : s.otherWoe;
+}
+
+export function featureWoe(s: FeatureState, v: RawValue): number {
+  return s.kind === 'numeric' ? numericWoe(s, v) : categoricalWoe(s, v);
+}
+
+/**
+ * Writes one feature's network inputs into `out` at `at`; returns the next offset.
+ * Warnings are pushed only when `warnings` is given (serving), so training pays nothing for them.
+ */
+export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, at: number, warnings?: EncodeWarning[]): number {
+  if (s.kind === 'categorical') {
+    const width = featureWidth(s);
+    out.fill(0, at, at + width);
+    out[at] = categoricalWoe(s, v);
+    if (v === null || v === undefined || v === '') {
+      warnings?.push({ feature: s.name, issue: 'missing' });
+      return at + width;
+    }
+    const i = s.categories.indexOf(String(v));
+    if (i >= 0) out[at + 1 + i] = 1;
+    else {
+      out[at + 1 + s.categories.length] = 1;
+      warnings?.push({ feature: s.name, issue: 'unseen_category' });
+    }
+    return at + width;
+  }
+  const width = featureWidth(s);
+  out.fill(0, at, at + width);
+  let x = toNumber(v);
+  out[at] = numericWoe(s, v);
+  const special = x === null ? -1 : s.specials.indexOf(x);
+  if (x === null) {
+    out[at + 2] = 1;
+    if (s.missing === 'median') x = s.median;
+    else return at + width; // scaled raw and PLE stay 0: the missing flag carries it
+  } else if (special >= 0) {
+    out[at + 3 + special] = 1;
+    return at + width;
+  }
+  let c = x as number;
+  if (c < s.lo) {
+    c = s.lo;
+    warnings?.push({ feature: s.name, issue: 'clipped_low' });
+  } else if (c > s.hi) {
+    c = s.hi;
+    warnings?.push({ feature: s.name, issue: 'clipped_high' });
+  }
+  out[at + 1] = (c - s.center) / s.scale;
+  const k = s.knots;
+  const base = at + 3 + s.specials.length;
+  for (let t = 1; t < k.length; t++) {
+    const a = k[t - 1];
+    const b = k[t];
+    out[base + t - 1] = c >= b ? 1 : c <= a ? 0 : (c - a) / (b - a);
+  }
+  return at + width;
+}
+
+/** Encodes a row for the network; returns the WoE vector too, for the scorecard and reason codes. */
+export function encodeRow(
+  states: readonly FeatureState[],
+  row: RawRow,
+  nnOut: Float32Array,
+  woeOut: Float32Array,
+  warnings?: EncodeWarning[],
+): void {
+  let at = 0;
+  for (let j = 0; j < states.length; j++) {
+    const s = states[j];
+    const v = row[s.name];
+    woeOut[j] = featureWoe(s, v);
+    at = encodeFeature(s, v, nnOut, at, warnings);
+  }
+}

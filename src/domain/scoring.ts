@@ -1,0 +1,100 @@
+/**
+ * From model logits to what a lender sees: calibrated PD, points, tier and reason codes.
+ * Pure functions over the bundle's fitted state.
+ */
+import type { Bundle, Calibration, Scaling } from './bundle.js';
+import type { FeatureState, RawRow } from './encoding.js';
+import { featureWoe } from './encoding.js';
+
+export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+export const logit = (p: number): number => {
+  const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
+  return Math.log(q / (1 - q));
+};
+
+/** Calibrated PD from the blended (uncalibrated) logit. */
+export function calibrate(c: Calibration, z: number): number {
+  if (c.method === 'platt') return sigmoid(c.a * z + c.b);
+  const { x, y } = c;
+  if (z <= x[0]) return y[0];
+  const last = x.length - 1;
+  if (z >= x[last]) return y[last];
+  let lo = 0;
+  let hi = last;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid] <= z) lo = mid;
+    else hi = mid;
+  }
+  const t = (z - x[lo]) / (x[hi] - x[lo]);
+  return y[lo] + t * (y[hi] - y[lo]);
+}
+
+/** Points on the bundle's scale: basePoints at baseOdds (good:bad), plus pdo per doubling of the odds. */
+export function pdToPoints(s: Scaling, pd: number): number {
+  const p = Math.min(Math.max(pd, 1e-9), 1 - 1e-9);
+  const factor = s.pdo / Math.LN2;
+  const offset = s.basePoints - factor * Math.log(s.baseOdds);
+  const pts = offset + factor * Math.log((1 - p) / p);
+  return Math.round(Math.min(Math.max(pts, s.min), s.max));
+}
+
+/** Tier name for a PD: cut points are ascending upper bounds; tier 0 is the lowest risk. */
+export function tierFor(tiers: Bundle['tiers'], pd: number): string {
+  let i = 0;
+  while (i < tiers.cuts.length && pd >= tiers.cuts[i]) i++;
+  return tiers.names[i];
+}
+
+export function scorecardLogit(sc: Bundle['model']['scorecard'], woe: Float32Array): number {
+  let z = sc.intercept;
+  for (let j = 0; j < sc.coef.length; j++) z += sc.coef[j] * woe[j];
+  return z;
+}
+
+export interface Reason {
+  code: string;
+  feature: string;
+  text: string;
+}
+
+/** The lowest (safest) scorecard contribution each feature can make: the reference for reasons. */
+export function bestContributions(states: readonly FeatureState[], coef: readonly number[]): number[] {
+  return states.map((s, j) => {
+    const all = s.kind === 'numeric' ? [...s.woe, ...s.specialWoe, s.missingWoe] : [...s.woe, s.otherWoe, s.missingWoe];
+    let best = Infinity;
+    for (const w of all) best = Math.min(best, coef[j] * w);
+    return best;
+  });
+}
+
+/**
+ * Reason codes by the "points below the best attribute" method used for adverse-action notices:
+ * each feature's scorecard contribution minus the safest contribution it could have made. The four
+ * largest positive gaps, largest first, are the reasons. Features that cannot raise risk never appear.
+ */
+export function reasonCodes(
+  bundle: Pick<Bundle, 'features' | 'model'>,
+  woe: Float32Array,
+  best: readonly number[],
+  max = 4,
+): Reason[] {
+  const coef = bundle.model.scorecard.coef;
+  const gaps: { j: number; gap: number }[] = [];
+  for (let j = 0; j < coef.length; j++) {
+    const gap = coef[j] * woe[j] - best[j];
+    if (gap > 1e-9) gaps.push({ j, gap });
+  }
+  gaps.sort((a, b) => b.gap - a.gap || a.j - b.j);
+  return gaps.slice(0, max).map(({ j }) => {
+    const f = bundle.features[j];
+    return { code: f.reason.code, feature: f.name, text: f.reason.text };
+  });
+}
+
+/** WoE vector of a raw row (no network inputs): enough for scorecard-only scoring and reasons. */
+export function woeVector(states: readonly FeatureState[], row: RawRow): Float32Array {
+  const out = new Float32Array(states.length);
+  for (let j = 0; j < states.length; j++) out[j] = featureWoe(states[j], row[states[j].name]);
+  return out;
+}
