@@ -1,0 +1,116 @@
+/**
+ * The only module that reads `process.env`. Validated once at boot; defaults work on a laptop.
+ * Anything else that needs configuration takes a `Config` (or a slice of it) as a parameter.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+/**
+ * API keys: `ARREARS_API_KEYS` is a JSON array of `{ "name", "sha256", "roles": [...] }`. Only the
+ * SHA-256 of each key is configured, never the key itself (`npm run keys -- --hash <key>`).
+ */
+export const ApiKeyEntry = z.strictObject({
+  name: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key'),
+  roles: z.array(z.enum(['scorer', 'collector', 'admin'])).min(1),
+});
+export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Folder with model bundles and registry.json. */
+  ARREARS_MODELS_DIR: z.string().default('models'),
+  /** tfjs backend: auto picks tfjs-node where installed, else wasm. */
+  ARREARS_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  ARREARS_API_KEYS: z.string().default('[]'),
+  /** Development mode: no API keys required. Never in production; the server warns loudly. */
+  ARREARS_AUTH_DISABLED: bool.default(false),
+  ARREARS_BODY_LIMIT_BYTES: int(5 * 1024 * 1024),
+  ARREARS_BATCH_MAX: int(10_000),
+  ARREARS_RATE_LIMIT_PER_MIN: int(6_000),
+  ARREARS_MAX_EVENT_LOOP_DELAY_MS: int(1_000),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Prefix for every Redis key and BullMQ queue this deployment owns. */
+  ARREARS_REDIS_PREFIX: z.string().default('arrears'),
+  ARREARS_POLICY_FILE: z.string().default('policies/default.json'),
+  ARREARS_WORKER_CONCURRENCY: int(4),
+  ARREARS_WORKER_BATCH: int(500),
+  ARREARS_WORKER_IN_PROCESS: bool.default(false),
+  ARREARS_LEASE_SECONDS: int(900),
+});
+
+export interface Config {
+  env: string;
+  host: string;
+  port: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  modelsDir: string;
+  tfBackend: z.infer<typeof EnvSchema>['ARREARS_TF_BACKEND'];
+  apiKeys: ApiKeyEntry[];
+  authDisabled: boolean;
+  bodyLimitBytes: number;
+  batchMax: number;
+  rateLimitPerMin: number;
+  maxEventLoopDelayMs: number;
+  redisUrl: string;
+  redisPrefix: string;
+  policyFile: string;
+  workerConcurrency: number;
+  workerBatch: number;
+  workerInProcess: boolean;
+  leaseSeconds: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment into a Config; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  let keysJson: unknown;
+  try {
+    keysJson = JSON.parse(e.ARREARS_API_KEYS);
+  } catch {
+    throw new ConfigError('invalid configuration:\n  ARREARS_API_KEYS: is not valid JSON');
+  }
+  const keys = z.array(ApiKeyEntry).safeParse(keysJson);
+  if (!keys.success) {
+    const lines = keys.error.issues.map((i) => `ARREARS_API_KEYS.${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    modelsDir: e.ARREARS_MODELS_DIR,
+    tfBackend: e.ARREARS_TF_BACKEND,
+    apiKeys: keys.data,
+    authDisabled: e.ARREARS_AUTH_DISABLED,
+    bodyLimitBytes: e.ARREARS_BODY_LIMIT_BYTES,
+    batchMax: e.ARREARS_BATCH_MAX,
+    rateLimitPerMin: e.ARREARS_RATE_LIMIT_PER_MIN,
+    maxEventLoopDelayMs: e.ARREARS_MAX_EVENT_LOOP_DELAY_MS,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.ARREARS_REDIS_PREFIX,
+    policyFile: e.ARREARS_POLICY_FILE,
+    workerConcurrency: e.ARREARS_WORKER_CONCURRENCY,
+    workerBatch: e.ARREARS_WORKER_BATCH,
+    workerInProcess: e.ARREARS_WORKER_IN_PROCESS,
+    leaseSeconds: e.ARREARS_LEASE_SECONDS,
+  };
+}
