@@ -1,0 +1,183 @@
+/**
+ * Loads and validates a model bundle directory, and serves it through the LoadedModel interface.
+ * A bundle that fails any check is refused with a BundleError naming the problem, so a corrupt
+ * bundle can never replace a working one.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { BundleSchema, type Bundle } from '../domain/bundle.js';
+import { encodeRow, inputWidth, type EncodeWarning, type RawRow } from '../domain/encoding.js';
+import { bestContributions, calibrate, pdToPoints, reasonCodes, scorecardLogit, tierFor } from '../domain/scoring.js';
+import { DenseNet, type Activation, type DenseLayer } from './dense-net.js';
+import { readArtifacts } from './io.js';
+import type { LoadedModel, ScoreResult } from './types.js';
+
+export class BundleError extends Error {
+  override name = 'BundleError';
+}
+
+const ACTIVATIONS = new Set(['relu', 'linear', 'sigmoid', 'tanh', 'elu']);
+
+/** Converts a tfjs Sequential model of Dense (and inference-inert Dropout) layers into a DenseNet. */
+export function toDenseNet(model: tf.LayersModel): DenseNet {
+  const layers: DenseLayer[] = [];
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls === 'Dropout' || cls === 'InputLayer') continue;
+    if (cls !== 'Dense') throw new BundleError(`unsupported layer ${cls} (${layer.name}): bundles hold Dense networks only`);
+    const cfg = layer.getConfig() as { activation?: string; useBias?: boolean };
+    const act = cfg.activation ?? 'linear';
+    if (!ACTIVATIONS.has(act)) throw new BundleError(`unsupported activation ${act} in ${layer.name}`);
+    const [kernel, bias] = layer.getWeights();
+    const [inputs, units] = kernel.shape as [number, number];
+    layers.push({
+      inputs,
+      units,
+      kernel: kernel.dataSync() as Float32Array,
+      bias: bias ? (bias.dataSync() as Float32Array) : new Float32Array(units),
+      activation: act as Activation,
+    });
+  }
+  return new DenseNet(layers);
+}
+
+function checkConsistency(b: Bundle): void {
+  const n = b.features.length;
+  if (b.preprocessing.length !== n) throw new BundleError(`bundle.json: ${b.preprocessing.length} preprocessing states for ${n} features`);
+  if (b.model.scorecard.coef.length !== n) throw new BundleError(`bundle.json: ${b.model.scorecard.coef.length} scorecard coefficients for ${n} features`);
+  b.preprocessing.forEach((s, j) => {
+    if (s.name !== b.features[j].name) throw new BundleError(`bundle.json: preprocessing[${j}] is "${s.name}", features[${j}] is "${b.features[j].name}"`);
+    if (s.kind === 'numeric' && s.woe.length !== s.edges.length + 1) throw new BundleError(`bundle.json: preprocessing[${j}] has ${s.woe.length} WoE values for ${s.edges.length + 1} bins`);
+    if (s.kind === 'numeric' && s.specialWoe.length !== s.specials.length) throw new BundleError(`bundle.json: preprocessing[${j}] special WoE count mismatch`);
+    if (s.kind === 'categorical' && s.woe.length !== s.categories.length) throw new BundleError(`bundle.json: preprocessing[${j}] category WoE count mismatch`);
+  });
+  if (b.tiers.names.length !== b.tiers.cuts.length + 1) throw new BundleError('bundle.json: tiers need one more name than cut points');
+  if (b.model.network && b.model.network.inputWidth !== inputWidth(b.preprocessing))
+    throw new BundleError(`bundle.json: network input width ${b.model.network.inputWidth} does not match the encoding's ${inputWidth(b.preprocessing)}`);
+}
+
+export async function readBundleJson(dir: string): Promise<Bundle> {
+  const path = join(dir, 'bundle.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new BundleError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+  }
+  const parsed = BundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new BundleError(`${path} is not a valid bundle: ${first.join('; ')}`);
+  }
+  checkConsistency(parsed.data);
+  return parsed.data;
+}
+
+class BundleModel implements LoadedModel {
+  private readonly best: number[];
+  private readonly width: number;
+
+  constructor(
+    readonly bundle: Bundle,
+    readonly dir: string,
+    private readonly net: DenseNet | null,
+  ) {
+    this.best = bestContributions(bundle.preprocessing, bundle.model.scorecard.coef);
+    this.width = inputWidth(bundle.preprocessing);
+  }
+
+  private *logits(rows: readonly RawRow[], warnings?: EncodeWarning[][]): Generator<{ z: number; woe: Float32Array }> {
+    const x = new Float32Array(this.width);
+    const w = this.bundle.model.blendWeight;
+    for (let r = 0; r < rows.length; r++) {
+      const woe = new Float32Array(this.bundle.preprocessing.length);
+      encodeRow(this.bundle.preprocessing, rows[r], x, woe, warnings?.[r]);
+      const zs = scorecardLogit(this.bundle.model.scorecard, woe);
+      const zn = this.net && w > 0 ? this.net.forward(x) : 0;
+      yield { z: (1 - w) * zs + w * zn, woe };
+    }
+  }
+
+  scoreRows(rows: readonly RawRow[]): ScoreResult[] {
+    const b = this.bundle;
+    const warnings = rows.map(() => [] as EncodeWarning[]);
+    const out: ScoreResult[] = [];
+    let r = 0;
+    for (const { z, woe } of this.logits(rows, warnings)) {
+      const pd = calibrate(b.calibration, z);
+      out.push({
+        pd,
+        score: pdToPoints(b.scaling, pd),
+        tier: tierFor(b.tiers, pd),
+        reasons: reasonCodes(b, woe, this.best),
+        model: { name: b.name, version: b.version },
+        warnings: warnings[r++],
+      });
+    }
+    return out;
+  }
+
+  predictPd(rows: readonly RawRow[]): Float64Array {
+    const out = new Float64Array(rows.length);
+    let r = 0;
+    for (const { z } of this.logits(rows)) out[r++] = calibrate(this.bundle.calibration, z);
+    return out;
+  }
+
+  dispose(): void {
+    // The DenseNet holds plain typed arrays; tfjs tensors were disposed at load time.
+  }
+}
+
+/** Synthetic warm-up rows spanning each feature's training range (and missing values). */
+function probeRows(b: Bundle): RawRow[] {
+  const rows: RawRow[] = [];
+  for (let k = 0; k < 8; k++) {
+    const row: Record<string, number | string | null> = {};
+    for (const s of b.preprocessing) {
+      if (s.kind === 'numeric') row[s.name] = k === 7 ? null : s.lo + ((s.hi - s.lo) * k) / 6;
+      else row[s.name] = k === 7 ? null : (s.categories[k % Math.max(1, s.categories.length)] ?? 'other');
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Loads a bundle directory: validates bundle.json, loads the tfjs network, converts it to the plain
+ * evaluator and checks the two agree to 1e-4 on probe rows before anything is served from it.
+ */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const bundle = await readBundleJson(dir);
+  let net: DenseNet | null = null;
+  if (bundle.model.network) {
+    let tfModel: tf.LayersModel;
+    try {
+      tfModel = await tf.loadLayersModel(tf.io.fromMemory(await readArtifacts(dir)));
+    } catch (e) {
+      throw new BundleError(`${dir}: cannot load the network: ${(e as Error).message}`);
+    }
+    try {
+      net = toDenseNet(tfModel);
+      if (net.inputWidth !== bundle.model.network.inputWidth)
+        throw new BundleError(`${dir}: model.json takes ${net.inputWidth} inputs, bundle.json says ${bundle.model.network.inputWidth}`);
+      const probes = probeRows(bundle);
+      const x = new Float32Array(probes.length * net.inputWidth);
+      const woe = new Float32Array(bundle.preprocessing.length);
+      probes.forEach((p, i) => encodeRow(bundle.preprocessing, p, x.subarray(i * net!.inputWidth), woe));
+      const ref = tf.tidy(() => (tfModel.predict(tf.tensor2d(x, [probes.length, net!.inputWidth])) as tf.Tensor).dataSync());
+      for (let i = 0; i < probes.length; i++) {
+        const mine = net.forward(x, i * net.inputWidth);
+        if (!Number.isFinite(mine) || Math.abs(mine - ref[i]) > 1e-4 * Math.max(1, Math.abs(ref[i])))
+          throw new BundleError(`${dir}: network check failed on probe ${i} (plain ${mine}, tfjs ${ref[i]})`);
+      }
+    } finally {
+      tfModel.dispose();
+    }
+  }
+  const model = new BundleModel(bundle, dir, net);
+  const pds = model.predictPd(probeRows(bundle));
+  if (pds.some((p) => !Number.isFinite(p) || p < 0 || p > 1)) throw new BundleError(`${dir}: warm-up produced an invalid PD`);
+  return model;
+}
