@@ -11,6 +11,7 @@ import { encodeRow, inputWidth, type EncodeWarning, type RawRow } from '../domai
 import { bestContributions, calibrate, pdToPoints, reasonCodes, scorecardLogit, tierFor } from '../domain/scoring.js';
 import { DenseNet, type Activation, type DenseLayer } from './dense-net.js';
 import { readArtifacts } from './io.js';
+import { championDir } from './registry.js';
 import type { LoadedModel, ScoreResult } from './types.js';
 
 export class BundleError extends Error {
@@ -180,4 +181,11 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const pds = model.predictPd(probeRows(bundle));
   if (pds.some((p) => !Number.isFinite(p) || p < 0 || p > 1)) throw new BundleError(`${dir}: warm-up produced an invalid PD`);
   return model;
+}
+
+/** Loads the registry's champion bundle; a clear BundleError when there is none. */
+export async function loadChampion(modelsDir: string): Promise<LoadedModel> {
+  const dir = await championDir(modelsDir);
+  if (!dir) throw new BundleError(`${modelsDir}/registry.json names no champion: train one with npm run train`);
+  return loadModel(dir);
 }
