@@ -12,6 +12,8 @@ export const TableSource = z.strictObject({
   /** Path to a CSV or Parquet file (or a glob). Relative paths resolve against --data, else the config's folder. */
   path: z.string().min(1),
   format: z.enum(['csv', 'parquet']).optional(),
+  /** CSV only: strings that mean "missing". */
+  nullValues: z.array(z.string()).default(['', 'NA', 'NULL']),
 });
 
 export const LabelSpec = z.union([

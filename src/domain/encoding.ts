@@ -142,7 +142,9 @@ export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, a
     c = s.hi;
     warnings?.push({ feature: s.name, issue: 'clipped_high' });
   }
-  out[at + 1] = (c - s.center) / s.scale;
+  // Clipped to +-5 robust units: heavy-tailed ratios (debt ratio 300,000) would otherwise swamp the network.
+  const z = (c - s.center) / s.scale;
+  out[at + 1] = z > 5 ? 5 : z < -5 ? -5 : z;
   const k = s.knots;
   const base = at + 3 + s.specials.length;
   for (let t = 1; t < k.length; t++) {

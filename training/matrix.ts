@@ -1,0 +1,43 @@
+/**
+ * Turns columnar training rows into model inputs with the serving encoder (`encodeFeature`,
+ * `featureWoe`), a batch at a time, so training and serving cannot disagree on an input.
+ */
+import { encodeFeature, featureWidth, featureWoe, inputWidth, type FeatureState, type RawValue } from '../src/domain/encoding.js';
+import type { Column } from './data.js';
+
+export interface Encoded {
+  /** rows × width network inputs. */
+  x: Float32Array;
+  /** rows × features WoE values (scorecard inputs). */
+  woe: Float32Array;
+  width: number;
+  rows: number;
+}
+
+const value = (c: Column, r: number): RawValue => (c.kind === 'numeric' ? (Number.isNaN(c.values[r]) ? null : c.values[r]) : c.values[r]);
+
+/** Encodes the given rows (indices into the columns). */
+export function encodeRows(states: readonly FeatureState[], cols: readonly Column[], rows: ArrayLike<number>): Encoded {
+  const width = inputWidth(states);
+  const f = states.length;
+  const n = rows.length;
+  const x = new Float32Array(n * width);
+  const woe = new Float32Array(n * f);
+  let at = 0;
+  for (let j = 0; j < f; j++) {
+    const s = states[j];
+    const c = cols[j];
+    const w = featureWidth(s);
+    for (let i = 0; i < n; i++) {
+      const v = value(c, rows[i]);
+      woe[i * f + j] = featureWoe(s, v);
+      encodeFeature(s, v, x, i * width + at);
+    }
+    at += w;
+  }
+  return { x, woe, width, rows: n };
+}
+
+export function labelsOf(label: Uint8Array, rows: ArrayLike<number>): Float32Array {
+  return Float32Array.from({ length: rows.length }, (_, i) => label[rows[i]]);
+}
