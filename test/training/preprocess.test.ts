@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureSpec } from '../../src/domain/dataset-config.js';
-import { encodeFeature, featureWidth, featureWoe, numericWoe, type NumericState } from '../../src/domain/encoding.js';
+import { encodeFeature, featureWidth, featureWoe, numericWoe, type EncodeWarning, type NumericState } from '../../src/domain/encoding.js';
 import { mulberry32 } from '../../src/domain/random.js';
 import { DEFAULT_BINNING, fitCategorical, fitNumeric, woe } from '../../training/preprocess.js';
 
@@ -101,7 +101,7 @@ describe('encodeFeature (the serving transform)', () => {
   });
 
   it('clips values outside the training range and says so', () => {
-    const warnings: { feature: string; issue: string }[] = [];
+    const warnings: EncodeWarning[] = [];
     const a = new Float32Array(featureWidth(s));
     const b = new Float32Array(featureWidth(s));
     encodeFeature(s, 1e6, a, 0, warnings);
