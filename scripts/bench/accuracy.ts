@@ -1,0 +1,106 @@
+/**
+ * npm run bench:accuracy [-- --dataset sample|taiwan|gmsc] [--json] [--budget 2m] [--seed 42]
+ *
+ * Trains our pipeline and the reference models of ../shared/anchors/gbdt_baseline.py on exactly
+ * the same rows, scores exactly the same test rows, and prints the two side by side. The
+ * references are fitted on train + validation rows: every row our pipeline learned from, early
+ * stopping and calibration included. On the synthetic sample it also prints the oracle AUC (the
+ * AUC of the generator's true PDs on the same test rows).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { auc } from '../../src/domain/metrics.js';
+import { initBackend } from '../../src/model/backend.js';
+import { writeBundle } from '../../training/bundle-writer.js';
+import { parseDuration } from '../../training/duration.js';
+import { readDatasetConfig } from '../../training/config-file.js';
+import { writeRowsCsv } from '../../training/export-split.js';
+import { trainPipeline } from '../../training/pipeline.js';
+import { referencesAvailable, runReferences, type RefResult } from './references.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const shared = resolve(root, '../shared/datasets');
+const DATASETS: Record<string, { config: string; data?: string; needs?: string }> = {
+  sample: { config: join(root, 'data/configs/sample.json') },
+  taiwan: { config: join(root, 'data/configs/taiwan.json'), data: join(shared, 'taiwan'), needs: join(shared, 'taiwan/UCI_Credit_Card.csv') },
+  gmsc: { config: join(root, 'data/configs/gmsc.json'), data: join(shared, 'gmsc'), needs: join(shared, 'gmsc/cs-training.csv') },
+};
+
+const { values: args } = parseArgs({
+  options: {
+    dataset: { type: 'string', multiple: true },
+    json: { type: 'boolean', default: false },
+    budget: { type: 'string', default: '2m' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const names = args.dataset?.length ? args.dataset : Object.keys(DATASETS);
+for (const n of names) if (!(n in DATASETS)) throw new Error(`--dataset: unknown "${n}"; choose from ${Object.keys(DATASETS).join(', ')}`);
+const say = (m: string) => (args.json ? process.stderr.write(`${m}\n`) : console.log(m));
+const seed = Number(args.seed);
+const backend = await initBackend('auto');
+const refsMissing = await referencesAvailable();
+if (refsMissing) say(`references skipped: ${refsMissing}`);
+
+const f4 = (v: number | undefined) => (v === undefined ? '   -  ' : v.toFixed(4));
+for (const name of names) {
+  const d = DATASETS[name];
+  if (d.needs && !existsSync(d.needs)) {
+    say(`${name}: skipped, ${d.needs} not found (the real data sets live in ../shared/datasets beside the project)`);
+    continue;
+  }
+  const { cfg, text } = await readDatasetConfig(d.config);
+  say(`\n== ${name} ==`);
+  const t0 = performance.now();
+  const trained = await trainPipeline(cfg, {
+    configPath: d.config,
+    dataDir: d.data,
+    seed,
+    backend: 'auto',
+    budgetSeconds: parseDuration(args.budget!),
+    log: (m) => {
+      if (!m.includes(' epoch ')) say(m);
+    },
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const work = await mkdtemp(join(tmpdir(), `arrears-bench-${name}-`));
+  try {
+    const { bundle } = await writeBundle(trained, { modelsDir: join(work, 'models'), promote: true, seed, backend, totalSeconds: trainSeconds, configText: text });
+    const m = bundle.metrics.test;
+    const ours = { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece, logloss: m.logloss, trainSeconds: Number(trainSeconds.toFixed(1)) };
+    let oracleAuc: number | undefined;
+    if (trained.ds.truth) {
+      const y = Array.from(trained.split.test, (i) => trained.ds.label[i]);
+      oracleAuc = auc(y, Array.from(trained.split.test, (i) => trained.ds.truth![i]));
+    }
+    let references: Record<string, { auc: number; ks: number; brier: number; fitSeconds: number }> = {};
+    if (!refsMissing) {
+      const trainCsv = join(work, 'train.csv');
+      const testCsv = join(work, 'test.csv');
+      await writeRowsCsv(trainCsv, cfg, trained.ds, [...trained.split.train, ...trained.split.validation], '__label');
+      await writeRowsCsv(testCsv, cfg, trained.ds, trained.split.test, '__label');
+      say('running the reference models on the same rows ...');
+      const refs: Record<string, RefResult> = await runReferences(trainCsv, testCsv, '__label', cfg.features.filter((f) => f.type === 'categorical').map((f) => f.name));
+      references = Object.fromEntries(Object.entries(refs).map(([k, r]) => [k, { auc: r.auc, ks: r.ks, brier: r.brier, fitSeconds: r.fit_seconds }]));
+    }
+    if (args.json) {
+      console.log(JSON.stringify({ dataset: name, backend, testRows: m.rows, ours, references, ...(oracleAuc !== undefined ? { oracleAuc } : {}) }));
+      continue;
+    }
+    const rows: [string, { auc: number; ks: number; brier: number; ece?: number }, number][] = [
+      ['arrears (ours)', ours, ours.trainSeconds],
+      ...Object.entries(references).map(([k, r]) => [k, r, r.fitSeconds] as [string, typeof r, number]),
+    ];
+    console.log(`\n${name}: ${m.rows} test rows, tfjs backend ${backend}`);
+    console.log('model            AUC     KS      Brier   ECE     seconds');
+    for (const [label, r, s] of rows) console.log(`${label.padEnd(16)} ${f4(r.auc)}  ${f4(r.ks)}  ${f4(r.brier)}  ${f4(r.ece)}  ${s.toFixed(1).padStart(6)}`);
+    const best = Object.entries(references).sort((a, b) => b[1].auc - a[1].auc)[0];
+    if (best) console.log(`AUC vs best reference (${best[0]}): ${(ours.auc - best[1].auc >= 0 ? '+' : '') + (ours.auc - best[1].auc).toFixed(4)}; Brier ${(ours.brier - best[1].brier >= 0 ? '+' : '') + (ours.brier - best[1].brier).toFixed(5)}`);
+    if (oracleAuc !== undefined) console.log(`oracle AUC (true PD, same test rows) ${oracleAuc.toFixed(4)}; ours / oracle = ${(ours.auc / oracleAuc).toFixed(4)}; ECE ${ours.ece.toFixed(4)}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

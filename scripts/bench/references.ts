@@ -1,0 +1,39 @@
+/**
+ * Runs ../shared/anchors/gbdt_baseline.py (XGBoost, HistGB, binned LR, LightGBM where installed)
+ * on the same train and test CSVs as our run. Returns null, with the reason, where it cannot run.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const ANCHOR = resolve(import.meta.dirname, '../../../shared/anchors/gbdt_baseline.py');
+/** Debian's python: the anchor needs Debian's python3-sklearn / -pandas / -xgboost packages. */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+export interface RefResult {
+  auc: number;
+  ks: number;
+  brier: number;
+  logloss: number;
+  fit_seconds: number;
+}
+
+export async function referencesAvailable(): Promise<string | null> {
+  if (!existsSync(ANCHOR)) return `reference script not found at ${ANCHOR} (../shared is absent)`;
+  try {
+    await run(PYTHON, ['-c', 'import sklearn, pandas, xgboost']);
+  } catch {
+    return 'python3 with scikit-learn, pandas and xgboost is missing (apt-get install -y python3-sklearn python3-pandas python3-xgboost)';
+  }
+  return null;
+}
+
+export async function runReferences(train: string, test: string, label: string, categorical: string[]): Promise<Record<string, RefResult>> {
+  const args = [ANCHOR, '--train', train, '--test', test, '--label', label];
+  if (categorical.length) args.push('--categorical', ...categorical);
+  const { stdout } = await run(PYTHON, args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  return (JSON.parse(stdout) as { models: Record<string, RefResult> }).models;
+}
