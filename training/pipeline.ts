@@ -9,6 +9,7 @@ import type { DatasetConfig } from '../src/domain/dataset-config.js';
 import type { FeatureState } from '../src/domain/encoding.js';
 import { calibrate } from '../src/domain/scoring.js';
 import type { BackendPreference } from '../src/model/backend.js';
+import { zeroInputs, type Ablation } from './ablation.js';
 import { fitPlatt } from './calibrate.js';
 import { loadDataset, type Dataset } from './data.js';
 import { FoldPool } from './fold-pool.js';
@@ -29,6 +30,8 @@ export interface TrainOptions {
   log: (msg: string) => void;
   /** Cross-fitting folds for random splits. */
   folds?: number;
+  /** Parts to switch off, for measuring what each is worth (bench:accuracy --ablate). */
+  ablations?: ReadonlySet<Ablation>;
 }
 
 export const SCORECARD_PARAMS: NetParams = {
@@ -130,6 +133,9 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   const states = fitPreprocessing(cfg.features, ds.features, ds.label, learn, DEFAULT_BINNING);
   const all = Int32Array.from({ length: ds.ids.length }, (_, i) => i);
   const enc = encodeRows(states, ds.features, all);
+  const ablations = o.ablations ?? new Set<Ablation>();
+  const zeroed = zeroInputs(enc.x, enc.width, states, ablations);
+  if (ablations.size) o.log(`          ablation: ${[...ablations].join(', ')}${zeroed ? ` (${zeroed} input columns zeroed)` : ''}`);
   const yAll = Float32Array.from(ds.label);
   // Shared memory: worker threads read the same inputs without a copy.
   const xShared = new SharedArrayBuffer(enc.x.byteLength);
@@ -171,7 +177,7 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
     // 85% of the budget goes to the network; the rest covers reading, the scorecard and evaluation.
     // A fixed share, not the time actually left, so the same inputs always give the same plan.
     const left = Math.round(o.budgetSeconds * 0.85);
-    const plan = planSearch(NETWORK_CANDIDATES, firstFold.fit.length, enc.width, folds.length, pool.size, left);
+    const plan = ablations.has('no-search') ? { count: 1, seconds: 0 } : planSearch(NETWORK_CANDIDATES, firstFold.fit.length, enc.width, folds.length, pool.size, left);
     o.log(`          trying ${plan.count} of ${NETWORK_CANDIDATES.length} candidates (projected ${plan.seconds.toFixed(0)} s of the ${left} s left in the budget)`);
     const tried: { p: NetParams; r: FitResult }[] = [];
     for (let c = 0; c < plan.count; c += pool.size) {
@@ -197,7 +203,7 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   } finally {
     await pool.close();
   }
-  const network = mergeMembers(members.map((m) => m.weights));
+  const network = mergeMembers((ablations.has('single-network') ? members.slice(0, 1) : members).map((m) => m.weights));
   o.log(`          ${members.length} member network(s), held-out log loss ${members.map((m) => m.valLoss.toFixed(5)).join(', ')}`);
   seconds.network = since(t);
 
@@ -222,7 +228,8 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   let bestW = 0;
   let bestLoss = Infinity;
   const blendLog: { w: number; logLoss: number }[] = [];
-  for (let step = 0; step <= 20; step++) {
+  const steps = ablations.has('scorecard-only') ? [0] : ablations.has('network-only') ? [20] : Array.from({ length: 21 }, (_, i) => i);
+  for (const step of steps) {
     const w = step / 20;
     const z = blend(oofS, oofN, w);
     const cal = fitPlatt(z, yCal);

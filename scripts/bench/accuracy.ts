@@ -1,5 +1,5 @@
 /**
- * npm run bench:accuracy [-- --dataset sample|taiwan|gmsc] [--json] [--budget 2m] [--seed 42]
+ * npm run bench:accuracy [-- --dataset sample|taiwan|gmsc] [--json] [--budget 2m] [--seed 42] [--ablate all|<name>]
  *
  * Trains our pipeline and the reference models of ../shared/anchors/gbdt_baseline.py on exactly
  * the same rows, scores exactly the same test rows, and prints the two side by side. The
@@ -12,7 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { auc } from '../../src/domain/metrics.js';
+import { auc, summarize } from '../../src/domain/metrics.js';
+import { ABLATIONS, type Ablation } from '../../training/ablation.js';
 import { initBackend } from '../../src/model/backend.js';
 import { writeBundle } from '../../training/bundle-writer.js';
 import { parseDuration } from '../../training/duration.js';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     budget: { type: 'string', default: '2m' },
     seed: { type: 'string', default: '42' },
+    ablate: { type: 'string', multiple: true },
   },
 });
 const names = args.dataset?.length ? args.dataset : Object.keys(DATASETS);
@@ -45,11 +47,47 @@ const backend = await initBackend('auto');
 const refsMissing = await referencesAvailable();
 if (refsMissing) say(`references skipped: ${refsMissing}`);
 
+const ablate: Ablation[] = (args.ablate ?? []).flatMap((a) => (a === 'all' ? (Object.keys(ABLATIONS) as Ablation[]) : [a as Ablation]));
+for (const a of ablate) if (!(a in ABLATIONS)) throw new Error(`--ablate: unknown "${a}"; choose from all, ${Object.keys(ABLATIONS).join(', ')}`);
+
+/** Ablation table: the full pipeline, then each part switched off, on the same rows and seed. */
+async function runAblations(name: string, d: (typeof DATASETS)[string]): Promise<void> {
+  const { cfg } = await readDatasetConfig(d.config);
+  const rows: { variant: string; auc: number; brier: number; ece: number; seconds: number }[] = [];
+  for (const variant of ['full', ...ablate] as const) {
+    const t0 = performance.now();
+    const trained = await trainPipeline(cfg, {
+      configPath: d.config,
+      dataDir: d.data,
+      seed,
+      backend: 'auto',
+      budgetSeconds: parseDuration(args.budget!),
+      ablations: new Set(variant === 'full' ? [] : [variant]),
+      log: () => {},
+    });
+    const m = summarize(Uint8Array.from(trained.split.test, (i) => trained.ds.label[i]), trained.pd.test);
+    rows.push({ variant, auc: m.auc, brier: m.brier, ece: m.ece, seconds: (performance.now() - t0) / 1000 });
+    say(`${name} ${variant}: AUC ${m.auc.toFixed(4)} Brier ${m.brier.toFixed(5)} ECE ${m.ece.toFixed(4)}`);
+  }
+  if (args.json) for (const r of rows) console.log(JSON.stringify({ dataset: name, ...r }));
+  else {
+    const full = rows[0];
+    console.log(`\n${name} ablation (seed ${seed}): change when one part is switched off`);
+    console.log('variant          AUC     ΔAUC     Brier    ΔBrier    ECE     seconds');
+    for (const r of rows)
+      console.log(`${r.variant.padEnd(16)} ${r.auc.toFixed(4)}  ${(r.auc - full.auc >= 0 ? '+' : '') + (r.auc - full.auc).toFixed(4)}  ${r.brier.toFixed(5)}  ${(r.brier - full.brier >= 0 ? '+' : '') + (r.brier - full.brier).toFixed(5)}  ${r.ece.toFixed(4)}  ${r.seconds.toFixed(1).padStart(6)}`);
+  }
+}
+
 const f4 = (v: number | undefined) => (v === undefined ? '   -  ' : v.toFixed(4));
 for (const name of names) {
   const d = DATASETS[name];
   if (d.needs && !existsSync(d.needs)) {
     say(`${name}: skipped, ${d.needs} not found (the real data sets live in ../shared/datasets beside the project)`);
+    continue;
+  }
+  if (ablate.length) {
+    await runAblations(name, d);
     continue;
   }
   const { cfg, text } = await readDatasetConfig(d.config);
