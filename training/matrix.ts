@@ -16,12 +16,15 @@ export interface Encoded {
 
 const value = (c: Column, r: number): RawValue => (c.kind === 'numeric' ? (Number.isNaN(c.values[r]) ? null : c.values[r]) : c.values[r]);
 
-/** Encodes the given rows (indices into the columns). */
-export function encodeRows(states: readonly FeatureState[], cols: readonly Column[], rows: ArrayLike<number>): Encoded {
+/**
+ * Encodes the given rows (indices into the columns). `shared` puts the network inputs in a
+ * SharedArrayBuffer, so worker threads can read them without a second copy.
+ */
+export function encodeRows(states: readonly FeatureState[], cols: readonly Column[], rows: ArrayLike<number>, shared = false): Encoded {
   const width = inputWidth(states);
   const f = states.length;
   const n = rows.length;
-  const x = new Float32Array(n * width);
+  const x = new Float32Array(shared ? new SharedArrayBuffer(n * width * 4) : new ArrayBuffer(n * width * 4));
   const woe = new Float32Array(n * f);
   let at = 0;
   for (let j = 0; j < f; j++) {

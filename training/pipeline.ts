@@ -132,17 +132,16 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   o.log('step 3/7  fitting preprocessing on train rows');
   const states = fitPreprocessing(cfg.features, ds.features, ds.label, learn, DEFAULT_BINNING);
   const all = Int32Array.from({ length: ds.ids.length }, (_, i) => i);
-  const enc = encodeRows(states, ds.features, all);
+  const enc = encodeRows(states, ds.features, all, true);
   const ablations = o.ablations ?? new Set<Ablation>();
   const zeroed = zeroInputs(enc.x, enc.width, states, ablations);
   if (ablations.size) o.log(`          ablation: ${[...ablations].join(', ')}${zeroed ? ` (${zeroed} input columns zeroed)` : ''}`);
   const yAll = Float32Array.from(ds.label);
   // Shared memory: worker threads read the same inputs without a copy.
-  const xShared = new SharedArrayBuffer(enc.x.byteLength);
-  new Float32Array(xShared).set(enc.x);
+  const xShared = enc.x.buffer as SharedArrayBuffer;
   const yShared = new SharedArrayBuffer(yAll.byteLength);
   new Float32Array(yShared).set(yAll);
-  const X: Matrix = { x: new Float32Array(xShared), y: new Float32Array(yShared), width: enc.width };
+  const X: Matrix = { x: enc.x, y: new Float32Array(yShared), width: enc.width };
   const f = states.length;
   const W: Matrix = { x: enc.woe, y: yAll, width: f };
   o.log(`          ${f} features -> ${enc.width} network inputs`);
