@@ -91,7 +91,7 @@ export async function loadDataset(cfg: DatasetConfig, opts: LoadOptions): Promis
       ? cfg.source.sql.replaceAll('{{snapshot}}', snapshot)
       : `SELECT * FROM ${q(Object.keys(cfg.source.tables)[0])}`;
     try {
-      await con.run(`CREATE TEMP TABLE __base AS SELECT row_number() OVER () AS __row, * FROM (${baseSql})`);
+      await con.run(`CREATE TEMP TABLE __base AS ${baseSql}`);
     } catch (e) {
       throw new DataError(`source.sql: ${duckMessage(e)}`);
     }
@@ -192,7 +192,9 @@ export async function loadDataset(cfg: DatasetConfig, opts: LoadOptions): Promis
       fingerprint: { rows, sha256: await sha256Files(files), dateRange: null },
     };
     // Streamed chunk by chunk into typed columns: the rows never exist as one array of JS objects.
-    const result = await con.stream(`SELECT ${selects.join(', ')} FROM __base ${joins} ${truthJoin} ORDER BY __base.__row`);
+    // Ordered by id: DuckDB's parallel joins return rows in no fixed order, and the seeded split
+    // needs the same row order on every run.
+    const result = await con.stream(`SELECT ${selects.join(', ')} FROM __base ${joins} ${truthJoin} ORDER BY __base.${q(cfg.id)}`);
     let at = 0;
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       const cols = chunk.getColumns();
