@@ -1,0 +1,78 @@
+/**
+ * Builds the Fastify app from its dependencies; listening is server.ts's job, so tests drive the
+ * app with `inject` and no port.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { LoadedModel } from '../model/types.js';
+import { installErrorHandler } from './error-handler.js';
+import auth from './plugins/auth.js';
+import docs from './plugins/docs.js';
+import limits from './plugins/limits.js';
+import metrics from './plugins/metrics.js';
+import models from './plugins/model.js';
+import healthRoutes from './routes/health.js';
+import modelsRoutes from './routes/models.js';
+import monitoringRoutes from './routes/monitoring.js';
+import scoresRoutes from './routes/scores.js';
+
+export interface AppDeps {
+  config: Config;
+  /** Serve this model as champion instead of loading the registry's (tests, benchmarks). */
+  model?: LoadedModel;
+  /** Bundle loader; defaults to src/model/load.ts's loadModel. */
+  loader?: (dir: string) => Promise<LoadedModel>;
+  /** A pino logger (see logger.ts for the redacting one), or false for none. Default: none. */
+  logger?: FastifyBaseLogger | false;
+  /** Publisher connection for model pub/sub; the app duplicates it to subscribe. Absent = no cross-instance sync. */
+  redis?: Redis;
+  /** Watch models/registry.json for promotions made by other processes (default true). */
+  watchRegistry?: boolean;
+  /** tfjs backend name for /health/ready (default: whatever src/model/backend.ts chose). */
+  backend?: string;
+  /** Registers POST /v1/_bench/noop, the benchmark's reference route. */
+  benchNoop?: boolean;
+  /** prom-client's process metrics (default true). */
+  defaultMetrics?: boolean;
+  /** Mounts further routes (the collection API) inside the app, after auth, limits and error handling. */
+  registerCollection?: (app: FastifyInstance) => Promise<void>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: config.bodyLimitBytes,
+    // Request ids for log correlation; ids from a trusted proxy are honoured.
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API and type the handlers at compile time; re-validating our own
+  // output on every response would cost the hot path for nothing, so responses are plain JSON.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installErrorHandler(app);
+
+  await app.register(metrics, { defaultMetrics: deps.defaultMetrics ?? true });
+  await app.register(auth, { config });
+  await app.register(limits, { config });
+  let holderRef: FastifyInstance['models'] | undefined;
+  await app.register(docs, { holder: () => holderRef, batchMax: config.batchMax });
+  await app.register(models, {
+    config,
+    model: deps.model,
+    loader: deps.loader,
+    redis: deps.redis,
+    watchRegistry: deps.watchRegistry,
+  });
+  holderRef = app.models;
+
+  await app.register(healthRoutes, { backend: deps.backend, authDisabled: config.authDisabled });
+  await app.register(scoresRoutes, { batchMax: config.batchMax, benchNoop: deps.benchNoop ?? false });
+  await app.register(modelsRoutes, { modelsDir: config.modelsDir });
+  await app.register(monitoringRoutes);
+  if (deps.registerCollection) await deps.registerCollection(app);
+  return app;
+}

@@ -1,0 +1,64 @@
+/**
+ * The one error handler: every error, from a route, a hook, a plugin or Fastify itself, leaves as
+ * `{ error: { code, message, details } }` with a catalogue code. Below 500 the message and details
+ * go to the client; at 500 and above only the catalogue message does, and the real error is logged.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
+
+/** Fastify's own error codes → ours. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'ARREARS_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'ARREARS_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ARREARS_MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'ARREARS_MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'ARREARS_MALFORMED_BODY',
+  FST_ERR_BAD_URL: 'ARREARS_NOT_FOUND',
+  FST_UNDER_PRESSURE: 'ARREARS_OVERLOADED',
+};
+
+function validationDetails(err: FastifyError): ErrorDetail[] {
+  const where = err.validationContext ?? 'body';
+  return (err.validation ?? []).map((v) => {
+    const rest = v.instancePath.replace(/^\//, '').split('/').filter(Boolean);
+    return { path: [where === 'body' ? null : where, ...rest].filter(Boolean).join('.') || where, issue: v.message ?? 'invalid' };
+  });
+}
+
+/** Maps any thrown value to an ApiError; anything unexpected becomes ARREARS_INTERNAL. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as FastifyError;
+  if (e && Array.isArray(e.validation)) {
+    const details = validationDetails(e);
+    return new ApiError('ARREARS_VALIDATION', `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details);
+  }
+  const mapped = e?.code ? FASTIFY_CODES[e.code] : undefined;
+  if (mapped) return new ApiError(mapped, mapped === 'ARREARS_OVERLOADED' ? undefined : e.message);
+  // A JSON SyntaxError from the body parser carries statusCode 400 and no code.
+  if (e instanceof SyntaxError && (e as FastifyError).statusCode === 400) return new ApiError('ARREARS_MALFORMED_BODY', `the request body is not valid JSON: ${e.message}`);
+  if (e?.statusCode === 404) return new ApiError('ARREARS_NOT_FOUND');
+  if (e?.statusCode === 405) return new ApiError('ARREARS_METHOD_NOT_ALLOWED');
+  if (e?.statusCode === 413) return new ApiError('ARREARS_BODY_TOO_LARGE');
+  if (e?.statusCode === 415) return new ApiError('ARREARS_UNSUPPORTED_MEDIA_TYPE');
+  if (e?.statusCode === 429) return new ApiError('ARREARS_RATE_LIMITED');
+  if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new ApiError('ARREARS_VALIDATION', e.message);
+  return new ApiError('ARREARS_INTERNAL');
+}
+
+export function sendError(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
+  app.metrics?.errors.inc({ code: err.code });
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  return reply.code(ERRORS[err.code].status).type('application/json').send(err.toBody());
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const apiErr = toApiError(err);
+    if (apiErr.statusCode >= 500 && apiErr.code === 'ARREARS_INTERNAL') req.log.error({ err }, 'unhandled error');
+    else if (apiErr.statusCode >= 500) req.log.warn({ code: apiErr.code, msg: apiErr.message }, 'service unavailable');
+    else req.log.info({ code: apiErr.code, status: apiErr.statusCode }, 'request refused');
+    return sendError(app, req, reply, apiErr);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(app, req, reply, new ApiError('ARREARS_NOT_FOUND', `no route ${req.method} ${req.routeOptions?.url ?? 'for this path'}`)));
+}

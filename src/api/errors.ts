@@ -1,0 +1,71 @@
+/**
+ * The one error catalogue of the HTTP API. Every error response has the shape
+ * `{ error: { code, message, details: [{ path, issue }] } }`, and `code` is one of the stable codes
+ * below: clients branch on the code, never on the message. Add new codes here (and to docs/api.md),
+ * never inline in a route.
+ */
+
+export interface ErrorDetail {
+  /** Dotted path of the offending field, e.g. `features.income` or `items.3.features.grade`. */
+  path: string;
+  issue: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: ErrorDetail[] };
+}
+
+/** Code → HTTP status and the message a client sees when the thrower gives none. */
+export const ERRORS = {
+  ARREARS_VALIDATION: { status: 400, message: 'the request is not valid' },
+  ARREARS_MALFORMED_BODY: { status: 400, message: 'the request body is not valid JSON' },
+  ARREARS_UNAUTHORIZED: { status: 401, message: 'a valid API key is required (x-api-key header or Authorization: Bearer)' },
+  ARREARS_FORBIDDEN: { status: 403, message: 'this API key lacks the role the route requires' },
+  ARREARS_NOT_FOUND: { status: 404, message: 'no such route' },
+  ARREARS_MODEL_NOT_FOUND: { status: 404, message: 'no such model version in the registry' },
+  ARREARS_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
+  ARREARS_CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
+  ARREARS_BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },
+  ARREARS_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send the body as application/json' },
+  ARREARS_BUNDLE_INVALID: { status: 422, message: 'the model bundle is invalid; the current model keeps serving' },
+  ARREARS_RATE_LIMITED: { status: 429, message: 'rate limit exceeded for this API key' },
+  ARREARS_INTERNAL: { status: 500, message: 'internal error' },
+  ARREARS_NO_MODEL: { status: 503, message: 'no model is loaded' },
+  ARREARS_OVERLOADED: { status: 503, message: 'the server is overloaded; retry later' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error the API means to return: it carries a catalogue code, and details for 4xx. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly statusCode: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details: ErrorDetail[] = [],
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? ERRORS[code].message);
+    this.statusCode = ERRORS[code].status;
+  }
+
+  toBody(): ErrorBody {
+    // 5xx never carry internals: only the catalogue message goes out.
+    const message = this.statusCode >= 500 ? ERRORS[this.code].message : this.message;
+    return { error: { code: this.code, message, details: this.statusCode >= 500 ? [] : this.details } };
+  }
+}
+
+export const errorBody = (code: ErrorCode, message?: string, details: ErrorDetail[] = []): ErrorBody =>
+  new ApiError(code, message, details).toBody();
+
+/** Turns zod issues into details, prefixing each path (e.g. `features`). Never echoes input values. */
+export function zodDetails(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  prefix: readonly (string | number)[] = [],
+): ErrorDetail[] {
+  return issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.') || '(body)', issue: i.message }));
+}

@@ -1,0 +1,89 @@
+/**
+ * API-key auth. Keys are configured as SHA-256 hashes (never the key itself); a request presents
+ * the key in `x-api-key` or `Authorization: Bearer <key>`. Every route declares the role it needs
+ * in `config.role`, and a route that declares none makes the app refuse to start, so an endpoint
+ * cannot be exposed by forgetting. `public` routes (health, metrics, docs) need no key.
+ *
+ * Roles are not hierarchical: a key needs the exact role the route declares (give a key several
+ * roles where needed). Lookup is by the hash of the presented key, so response timing reveals
+ * nothing about stored keys.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ApiKeyEntry, Config } from '../../config.js';
+import { ApiError } from '../errors.js';
+
+export type RouteRole = ApiKeyEntry['roles'][number] | 'public';
+
+export interface Principal {
+  name: string;
+  roles: readonly ApiKeyEntry['roles'][number][];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The role a caller needs; `public` for open routes. Required on every route. */
+    role?: RouteRole;
+    /** Keep answering when the event loop is saturated (liveness, metrics). */
+    alwaysOn?: boolean;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller, or null on public routes. */
+    principal: Principal | null;
+  }
+}
+
+const DEV_PRINCIPAL: Principal = { name: 'dev-mode', roles: ['scorer', 'collector', 'admin'] };
+
+export const sha256Hex = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+function presentedKey(req: FastifyRequest): string | null {
+  const h = req.headers['x-api-key'];
+  if (typeof h === 'string' && h) return h;
+  const auth = req.headers.authorization;
+  if (auth && auth.startsWith('Bearer ')) return auth.slice(7).trim() || null;
+  return null;
+}
+
+export default fp(
+  async (app, opts: { config: Pick<Config, 'apiKeys' | 'authDisabled'>; publicPrefixes?: string[] }) => {
+    const byHash = new Map(opts.config.apiKeys.map((k) => [k.sha256, k]));
+    const publicPrefixes = opts.publicPrefixes ?? ['/docs'];
+    if (opts.config.authDisabled) {
+      app.log.warn(
+        '!!! AUTH DISABLED (ARREARS_AUTH_DISABLED=true): every caller is treated as admin, scorer and collector. Development only: never run this in production !!!',
+      );
+    } else if (byHash.size === 0) {
+      app.log.warn('no API keys configured (ARREARS_API_KEYS): every authenticated route will answer 401');
+    }
+
+    app.decorateRequest('principal', null);
+
+    app.addHook('onRoute', (route) => {
+      if (route.config?.role) return;
+      if (publicPrefixes.some((p) => route.url.startsWith(p))) {
+        route.config = { ...route.config, role: 'public' };
+        return;
+      }
+      throw new Error(`route ${String(route.method)} ${route.url} declares no config.role`);
+    });
+
+    app.addHook('onRequest', async (req) => {
+      const role = req.routeOptions.config.role;
+      // No role: unmatched URL, answered by the not-found handler.
+      if (!role || role === 'public') return;
+      if (opts.config.authDisabled) {
+        req.principal = DEV_PRINCIPAL;
+        return;
+      }
+      const key = presentedKey(req);
+      if (!key) throw new ApiError('ARREARS_UNAUTHORIZED');
+      const entry = byHash.get(sha256Hex(key));
+      if (!entry) throw new ApiError('ARREARS_UNAUTHORIZED', 'unknown API key');
+      req.principal = { name: entry.name, roles: entry.roles };
+      if (!entry.roles.includes(role)) throw new ApiError('ARREARS_FORBIDDEN', `this route needs the "${role}" role`);
+    });
+  },
+  { name: 'arrears-auth' },
+);

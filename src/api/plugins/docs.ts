@@ -1,0 +1,42 @@
+/**
+ * OpenAPI at /docs (UI) and /docs/json, generated from the routes' zod schemas. The scoring bodies
+ * are documented with the feature schema of the champion serving when the document is first
+ * requested, so the docs list the bundle's real feature names and types.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fp from 'fastify-plugin';
+import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ModelHolder } from '../model-holder.js';
+import { scoreRequestSchema } from '../schemas.js';
+
+export default fp(
+  async (app, opts: { holder: () => ModelHolder | undefined; batchMax: number }) => {
+    const base = createJsonSchemaTransform({ skipList: [] });
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'arrears scoring API',
+          version: '1',
+          description:
+            'Probability of default, points, risk tier and reason codes for overdue borrowers. Send an API key in `x-api-key` (or `Authorization: Bearer`). Errors: `{ error: { code, message, details: [{ path, issue }] } }` with the codes listed in docs/api.md.',
+        },
+        components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+        security: [{ apiKey: [] }],
+      },
+      transform: (doc) => {
+        const slot = opts.holder()?.champion;
+        const url = doc.url;
+        if (slot && doc.schema && (url === '/v1/scores' || url === '/v1/_bench/noop' || url === '/v1/scores/batch')) {
+          const one = scoreRequestSchema(slot.features);
+          const body = url === '/v1/scores/batch' ? z.object({ items: z.array(one).min(1).max(opts.batchMax) }) : one;
+          return base({ ...doc, schema: { ...doc.schema, body } });
+        }
+        return base(doc);
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  },
+  { name: 'arrears-docs', dependencies: ['arrears-auth'] },
+);

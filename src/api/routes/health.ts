@@ -1,0 +1,62 @@
+/**
+ * GET /health/live, GET /health/ready and GET /metrics: open (no key), never rate limited.
+ * Liveness and metrics keep answering under event-loop pressure; readiness does not, so a
+ * saturated instance is taken out of rotation rather than restarted.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { currentBackend } from '../../model/backend.js';
+import { ApiError } from '../errors.js';
+import { ErrorSchema } from '../schemas.js';
+
+const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean }> = async (base, opts) => {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/health/live',
+    { config: { role: 'public', alwaysOn: true }, schema: { tags: ['operations'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      config: { role: 'public' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: a model is loaded and warm',
+        response: {
+          200: z.object({
+            status: z.literal('ready'),
+            model: z.object({ name: z.string(), version: z.string() }),
+            challenger: z.string().nullable(),
+            backend: z.string().describe('tfjs backend in use'),
+            authDisabled: z.boolean(),
+          }),
+          503: ErrorSchema,
+        },
+      },
+    },
+    async () => {
+      const slot = app.models.champion;
+      // loadModel validates, loads and warms a bundle before it is installed, so installed = warm.
+      if (!slot) throw new ApiError('ARREARS_NO_MODEL', 'not ready: no model is loaded');
+      const b = slot.model.bundle;
+      return {
+        status: 'ready' as const,
+        model: { name: b.name, version: b.version },
+        challenger: app.models.challenger?.ref ?? null,
+        backend: opts.backend ?? currentBackend() ?? 'none',
+        authDisabled: opts.authDisabled,
+      };
+    },
+  );
+
+  app.get('/metrics', { config: { role: 'public', alwaysOn: true }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+    reply.type(app.metrics.registry.contentType);
+    return app.metrics.registry.metrics();
+  });
+};
+
+export default healthRoutes;

@@ -1,0 +1,159 @@
+/**
+ * POST /v1/scores and POST /v1/scores/batch (role scorer), plus the benchmark's no-op twin.
+ * Features are validated against the serving bundle's own schema, inside the same acquire/release
+ * as the scoring, so validation and scoring always use the same model even across a hot swap.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RawRow } from '../../domain/encoding.js';
+import type { ScoreResult } from '../../model/types.js';
+import { ApiError, zodDetails } from '../errors.js';
+import type { ModelHolder, Slot } from '../model-holder.js';
+import { BatchEnvelope, BatchResultSchema, ErrorSchema, ScoreEnvelope, ScoreResultSchema, type ApiWarning, type BatchResultBody, type ScoreResultBody } from '../schemas.js';
+
+const MAX_UNKNOWN_WARNINGS = 20;
+
+/** Fields the model does not use: accepted, and reported so a caller notices a typo or a retired feature. */
+function unknownFields(features: Record<string, unknown>, known: ReadonlySet<string>): ApiWarning[] {
+  const out: ApiWarning[] = [];
+  for (const k in features) {
+    if (!known.has(k)) {
+      out.push({ feature: k.slice(0, 128), issue: 'unknown_feature' });
+      if (out.length === MAX_UNKNOWN_WARNINGS) break;
+    }
+  }
+  return out;
+}
+
+function toBody(r: ScoreResult, extra: ApiWarning[], borrowerId: string | undefined): ScoreResultBody {
+  const body: ScoreResultBody = { pd: r.pd, score: r.score, tier: r.tier, reasons: r.reasons, model: r.model, warnings: extra.length ? [...r.warnings, ...extra] : r.warnings };
+  if (borrowerId !== undefined) body.borrowerId = borrowerId;
+  return body;
+}
+
+function record(holder: ModelHolder, slot: Slot, row: RawRow, r: ScoreResult, count: (tier: string, model: string) => void): void {
+  count(r.tier, slot.ref);
+  holder.observe(r.score);
+  holder.shadowScore(row, r.pd, r.tier);
+}
+
+const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
+
+const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }> = async (base, opts) => {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const holder = app.models;
+  const scored = app.metrics.scores;
+  const count = (tier: string, model: string) => scored.inc({ tier, model });
+
+  const validateOne = (slot: Slot, features: Record<string, unknown>): Record<string, unknown> => {
+    const parsed = slot.features.safeParse(features);
+    if (!parsed.success) {
+      const details = zodDetails(parsed.error.issues, ['features']);
+      throw new ApiError('ARREARS_VALIDATION', `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details);
+    }
+    return parsed.data;
+  };
+
+  app.post(
+    '/v1/scores',
+    {
+      config: { role: 'scorer' },
+      schema: {
+        summary: 'Score one borrower',
+        description: "PD, points, tier and up to 4 reason codes from the champion model. Every feature of the model's bundle is required (null = unknown); unknown fields are reported in warnings.",
+        tags: ['scoring'],
+        body: ScoreEnvelope,
+        response: { 200: ScoreResultSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const slot = holder.acquire();
+      try {
+        const row = validateOne(slot, req.body.features) as RawRow;
+        const [r] = slot.model.scoreRows([row]);
+        record(holder, slot, row, r, count);
+        return toBody(r, unknownFields(req.body.features, slot.known), req.body.borrowerId);
+      } finally {
+        holder.release(slot);
+      }
+    },
+  );
+
+  app.post(
+    '/v1/scores/batch',
+    {
+      config: { role: 'scorer' },
+      schema: {
+        summary: 'Score many borrowers',
+        description: `Up to ${opts.batchMax} items, each shaped like the POST /v1/scores body. Results come back in order; an invalid item gets its own error and does not fail the batch. Valid items are scored in one pass.`,
+        tags: ['scoring'],
+        body: BatchEnvelope(opts.batchMax),
+        response: { 200: BatchResultSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const slot = holder.acquire();
+      try {
+        const items = req.body.items;
+        const results: BatchResultBody['results'] = new Array(items.length);
+        const rows: RawRow[] = [];
+        const at: number[] = [];
+        const ids: (string | undefined)[] = new Array(items.length);
+        for (let i = 0; i < items.length; i++) {
+          const parsed = slot.request.safeParse(items[i]);
+          if (!parsed.success) {
+            const details = zodDetails(parsed.error.issues, ['items', i]);
+            const id = (items[i] as { borrowerId?: unknown } | null)?.borrowerId;
+            results[i] = {
+              ...(typeof id === 'string' && id.length <= 128 ? { borrowerId: id } : {}),
+              error: { code: 'ARREARS_VALIDATION', message: `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details },
+            };
+            continue;
+          }
+          ids[i] = parsed.data.borrowerId;
+          rows.push(parsed.data.features as RawRow);
+          at.push(i);
+        }
+        const scoredRows = rows.length ? slot.model.scoreRows(rows) : [];
+        for (let k = 0; k < scoredRows.length; k++) {
+          const i = at[k];
+          record(holder, slot, rows[k], scoredRows[k], count);
+          results[i] = toBody(scoredRows[k], unknownFields(rows[k] as Record<string, unknown>, slot.known), ids[i]);
+        }
+        const failed = items.length - rows.length;
+        if (failed) app.metrics.errors.inc({ code: 'ARREARS_VALIDATION' }, failed);
+        const b = slot.model.bundle;
+        return { model: { name: b.name, version: b.version }, scored: rows.length, failed, results };
+      } finally {
+        holder.release(slot);
+      }
+    },
+  );
+
+  if (opts.benchNoop) {
+    app.post(
+      '/v1/_bench/noop',
+      {
+        config: { role: 'scorer' },
+        schema: {
+          hide: true,
+          body: ScoreEnvelope,
+          response: { 200: z.object({ ok: z.literal(true) }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        // The benchmark's reference: the same auth, limits and validation as /v1/scores, no model.
+        const slot = holder.acquire();
+        try {
+          validateOne(slot, req.body.features);
+          return { ok: true as const };
+        } finally {
+          holder.release(slot);
+        }
+      },
+    );
+  }
+};
+
+export default scoresRoutes;

@@ -1,0 +1,52 @@
+/**
+ * `npm start`: reads the config (the one place that does), picks the tfjs backend, builds the app
+ * and listens. On SIGTERM/SIGINT it stops accepting connections, lets in-flight requests finish,
+ * then releases the models and Redis (close-with-grace; forced exit after 10 s).
+ */
+import closeWithGrace from 'close-with-grace';
+import { Redis } from 'ioredis';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { initBackend } from '../model/backend.js';
+import { buildApp } from './app.js';
+import { createLogger } from './logger.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  throw e;
+}
+
+const logger = createLogger(config);
+const backend = await initBackend(config.tfBackend);
+logger.info({ backend }, `tfjs backend: ${backend}`);
+
+// Pub/sub only: a promotion nudges other instances. Fail fast and never queue commands while
+// Redis is away; scoring does not depend on it.
+const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+let lastRedisError = 0;
+redis.on('error', (err) => {
+  if (Date.now() - lastRedisError > 30_000) logger.warn({ err: err.message }, 'redis unavailable (model pub/sub paused; scoring unaffected)');
+  lastRedisError = Date.now();
+});
+redis.connect().catch(() => undefined);
+
+const app = await buildApp({ config, logger, redis, backend });
+
+closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
+  if (err) logger.error({ err }, 'closing after an error');
+  else logger.info({ signal }, 'closing: draining in-flight requests');
+  await app.close();
+  redis.disconnect();
+});
+
+try {
+  await app.listen({ host: config.host, port: config.port });
+} catch (err) {
+  logger.fatal({ err }, 'cannot listen');
+  process.exit(1);
+}
