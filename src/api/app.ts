@@ -54,6 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // output on every response would cost the hot path for nothing, so responses are plain JSON.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandler(app);
+  // JSON only: without this, Fastify would hand a text/plain body to validation as a string.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(metrics, { defaultMetrics: deps.defaultMetrics ?? true });
   await app.register(auth, { config });
