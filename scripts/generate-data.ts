@@ -1,162 +1,260 @@
 /**
- * npm run data:generate -- [--accounts 20000] [--seed 7] [--out data/generated] [--format csv|parquet]
+ * npm run data:generate -- --accounts N [--seed S] [--out DIR] [--format csv|parquet]
+ *                          [--snapshot YYYY-MM-01] [--history-months 36]
  *
- * Seeded synthetic loan book: borrowers, loans, and one repayment record per loan per month (the
- * 12 months before the snapshot, and the 12 after it, from which the label is derived), plus
- * truth.csv with each account's exact true PD. Same seed, same files.
+ * Seeded synthetic cash-loan book (see docs/data.md and scripts/lib/synthetic.ts): borrowers,
+ * loans, one repayment record per loan per month from origination to snapshot + 12 months, and
+ * truth.csv with each account's exact true PD. Same seed and options, same bytes. Rows are streamed
+ * to disk in chunks, so a million accounts need no more memory than a hundred.
  */
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { mulberry32 } from '../src/domain/random.js';
-import { CsvWriter } from './lib/csv-writer.js';
-import { DPD, latentLogit, step, transition, truePd } from './lib/loan-process.js';
+import { Rng } from './lib/rng.js';
+import { monthDate, monthIndex, simulateLoan } from './lib/synthetic.js';
 
-export const SNAPSHOT = '2024-01-01';
-const SNAP_INDEX = 2024 * 12; // month index of the snapshot (January 2024)
-const monthDate = (idx: number) => `${Math.floor(idx / 12)}-${String((idx % 12) + 1).padStart(2, '0')}-01`;
-
-const US_ZONES = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Phoenix', 'America/Anchorage', 'Pacific/Honolulu'];
-
-function gaussian(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
-const pick = <T>(r: () => number, xs: readonly T[], w?: readonly number[]): T => {
-  if (!w) return xs[Math.floor(r() * xs.length)];
-  let u = r() * w.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < xs.length; i++) if ((u -= w[i]) < 0) return xs[i];
-  return xs[xs.length - 1];
-};
-const round2 = (v: number) => Math.round(v * 100) / 100;
+export const DEFAULT_SNAPSHOT = '2024-01-01';
 
 export interface GenerateOptions {
+  /** Accounts (loans open at the snapshot) to write. */
   accounts: number;
   seed: number;
   out: string;
-  format: 'csv' | 'parquet';
-  progress?: (done: number, total: number) => void;
+  format?: 'csv' | 'parquet';
+  /** First day of a month. */
+  snapshot?: string;
+  /** Loans originate 2..historyMonths months before the snapshot. */
+  historyMonths?: number;
+  /** Called now and then with the accounts written so far. */
+  progress?: (done: number) => void;
 }
 
-/** Writes borrowers, loans, repayments and truth files; returns how many accounts and defaults. */
-export async function generate(o: GenerateOptions): Promise<{ accounts: number; defaults: number; meanTruePd: number }> {
-  await mkdir(o.out, { recursive: true });
-  const r = mulberry32(o.seed);
-  const borrowers = new CsvWriter(join(o.out, 'borrowers.csv'), ['borrower_id', 'sex', 'age', 'age_band', 'marital_status', 'income', 'employment_years', 'region', 'housing', 'bureau_score', 'existing_debt', 'jurisdiction', 'timezone']);
-  const loans = new CsvWriter(join(o.out, 'loans.csv'), ['loan_id', 'borrower_id', 'amount', 'term_months', 'rate', 'origination_date', 'channel', 'product']);
-  const reps = new CsvWriter(join(o.out, 'repayments.csv'), ['loan_id', 'month', 'amount_due', 'amount_paid', 'dpd', 'balance']);
-  const truth = new CsvWriter(join(o.out, 'truth.csv'), ['id', 'true_pd']);
-  let made = 0;
-  let defaults = 0;
-  let sumPd = 0;
-  let id = 0;
-  while (made < o.accounts) {
-    id++;
-    const sex = r() < 0.5 ? 'F' : 'M';
-    const age = 21 + Math.floor(r() * 50);
-    const ageBand = age < 25 ? '<25' : age < 35 ? '25-34' : age < 45 ? '35-44' : age < 55 ? '45-54' : age < 65 ? '55-64' : '65+';
-    const marital = pick(r, ['single', 'married', 'divorced', 'widowed'], [0.38, 0.47, 0.12, 0.03]);
-    // Income differs a little by sex and age: realistic, and why protected attributes are checked.
-    const incomeRaw = Math.exp(7.8 + 0.45 * gaussian(r) + (sex === 'M' ? 0.06 : 0) + 0.006 * Math.min(age - 21, 30));
-    const income = r() < 0.05 ? null : Math.round(incomeRaw);
-    const employment = r() < 0.08 ? -1 : Math.min(40, Math.floor(-Math.log(1 - r()) * 6));
-    const bureau = Math.round(Math.min(850, Math.max(300, 660 + 75 * gaussian(r))));
-    const debt = Math.round(incomeRaw * Math.max(0, 0.3 + 0.25 * gaussian(r) - 0.0008 * (bureau - 660)));
-    const jurisdiction = r() < 0.7 ? 'US' : 'CN';
-    const timezone = jurisdiction === 'CN' ? 'Asia/Shanghai' : r() < 0.1 ? '' : pick(r, US_ZONES, [30, 25, 8, 25, 4, 1, 1]);
-    const channel = pick(r, ['branch', 'online', 'broker', 'partner'], [0.3, 0.4, 0.15, 0.15]);
-    const term = pick(r, [24, 36, 48]);
-    const age0 = 3 + Math.floor(r() * (term - 14)); // months on book at the snapshot; >= 12 months left
-    const rate = round2(Math.max(0.04, 0.11 - 0.0002 * (bureau - 660) + 0.02 * gaussian(r)) * 100) / 100;
-    const amount = Math.round(Math.exp(8.6 + 0.6 * gaussian(r)) / 10) * 10;
-    const lam = latentLogit({ bureauScore: bureau, income, debt, employmentYears: employment, age, channel, rate }, gaussian(r));
-    const t = transition(lam);
-    const monthlyRate = rate / 12;
-    const installment = round2((amount * monthlyRate) / (1 - (1 + monthlyRate) ** -term));
+export interface GenerateSummary {
+  accounts: number;
+  /** Loans simulated, including those not open at the snapshot (not written). */
+  loansSimulated: number;
+  repaymentRows: number;
+  /** Realised labels: 90+ DPD within 12 months after the snapshot. */
+  defaults: number;
+  meanTruePd: number;
+  files: string[];
+}
 
-    // Walk the chain from origination to the snapshot; an account already 90+ is charged off and
-    // not part of the portfolio at the snapshot.
-    let state = 0;
-    let balance = amount;
-    const history: (string | number)[][] = [];
-    const start = SNAP_INDEX - age0;
-    const record = (m: number, next: number) => {
-      const paid = next === 3 || next > state ? 0 : next < state ? installment * (state - next + 1) : installment;
-      balance = Math.max(0, balance * (1 + monthlyRate) - paid);
-      state = next;
-      return [id, monthDate(m), installment, round2(paid), DPD[state], round2(balance)];
-    };
-    for (let m = start; m < SNAP_INDEX; m++) {
-      const row = record(m, step(t, state, r()));
-      if (m >= SNAP_INDEX - 12) history.push(row);
-      if (state === 3) break;
-    }
-    if (state === 3) continue;
-    const pd = truePd(lam, state, 12);
-    const future: (string | number)[][] = [];
-    let defaulted = false;
-    for (let m = SNAP_INDEX + 1; m <= SNAP_INDEX + 12 && !defaulted; m++) {
-      future.push(record(m, step(t, state, r())));
-      defaulted = state === 3;
-    }
-    made++;
-    defaults += defaulted ? 1 : 0;
-    sumPd += pd;
-    await borrowers.row([id, sex, age, ageBand, marital, income, employment, pick(r, ['north', 'south', 'east', 'west']), pick(r, ['own', 'rent', 'mortgage'], [0.3, 0.4, 0.3]), bureau, debt, jurisdiction, timezone]);
-    await loans.row([id, id, amount, term, rate, monthDate(start), channel, amount > 10000 ? 'personal_plus' : 'personal']);
-    for (const row of [...history, ...future]) await reps.row(row);
-    await truth.row([id, pd.toPrecision(10)]);
-    if (made % 10000 === 0) o.progress?.(made, o.accounts);
+/** Buffered, synchronous file writer: large chunks, few syscalls, deterministic bytes. */
+class Sink {
+  private fd: number;
+  private buf = '';
+  constructor(
+    readonly path: string,
+    header: string,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.buf = `${header}\n`;
   }
-  await Promise.all([borrowers.close(), loans.close(), reps.close(), truth.close()]);
-  if (o.format === 'parquet') {
-    const db = await DuckDBInstance.create(':memory:');
-    const con = await db.connect();
-    // Narrow types (DATE, TINYINT, fixed-point money) keep the committed sample small.
-    const cast: Record<string, string> = {
-      repayments: 'CAST(loan_id AS INTEGER) AS loan_id, CAST(month AS DATE) AS month, CAST(amount_due AS DECIMAL(12,2)) AS amount_due, CAST(amount_paid AS DECIMAL(12,2)) AS amount_paid, CAST(dpd AS SMALLINT) AS dpd, CAST(balance AS DECIMAL(12,2)) AS balance',
-    };
-    for (const f of ['borrowers', 'loans', 'repayments', 'truth']) {
-      const csv = join(o.out, `${f}.csv`);
-      await con.run(`COPY (SELECT ${cast[f] ?? '*'} FROM read_csv('${csv}', header = true) ORDER BY 1, 2) TO '${join(o.out, `${f}.parquet`)}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 19)`);
-      await rm(csv);
+  write(s: string): void {
+    this.buf += s;
+    if (this.buf.length > 1 << 20) this.flush();
+  }
+  flush(): void {
+    if (this.buf) writeSync(this.fd, this.buf);
+    this.buf = '';
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+const csvCell = (v: string | number | null) => (v === null ? '' : String(v));
+
+/** Parquet column types: narrow ones keep the files small and the schema explicit. */
+const PARQUET_TYPES: Record<string, Record<string, string>> = {
+  borrowers: {
+    borrower_id: 'INTEGER', sex: 'VARCHAR', age: 'SMALLINT', age_band: 'VARCHAR', marital_status: 'VARCHAR', income: 'INTEGER',
+    employment_years: 'SMALLINT', region: 'VARCHAR', housing: 'VARCHAR', bureau_score: 'SMALLINT', existing_debt: 'INTEGER',
+    jurisdiction: 'VARCHAR', timezone: 'VARCHAR',
+  },
+  loans: {
+    loan_id: 'INTEGER', borrower_id: 'INTEGER', amount: 'INTEGER', term_months: 'SMALLINT', rate: 'DECIMAL(5,2)',
+    origination_date: 'DATE', channel: 'VARCHAR', product: 'VARCHAR',
+  },
+  repayments: {
+    loan_id: 'INTEGER', month: 'DATE', amount_due: 'DECIMAL(9,2)', amount_paid: 'DECIMAL(9,2)', dpd: 'SMALLINT', balance: 'INTEGER',
+  },
+  truth: { id: 'INTEGER', true_pd: 'DOUBLE' },
+};
+
+/** Converts each CSV to zstd Parquet with DuckDB, in file order, then removes the CSV. */
+async function toParquet(dir: string, tables: string[]): Promise<string[]> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const out: string[] = [];
+  try {
+    for (const t of tables) {
+      const csv = join(dir, `${t}.csv`);
+      const pq = join(dir, `${t}.parquet`);
+      const types = Object.entries(PARQUET_TYPES[t]).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ');
+      // Explicit types, no sniffing; an empty cell (no income, no bureau file, unknown time zone) is NULL.
+      await con.run(
+        `COPY (SELECT * FROM read_csv(${lit(csv)}, header = true, columns = {${types}}, nullstr = '', auto_detect = false))
+         TO ${lit(pq)} (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION zstd, COMPRESSION_LEVEL 19, ROW_GROUP_SIZE 1000000)`,
+      );
+      rmSync(csv);
+      out.push(pq);
     }
+  } finally {
     con.closeSync();
     db.closeSync();
   }
-  return { accounts: made, defaults, meanTruePd: sumPd / made };
+  return out;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      accounts: { type: 'string', default: '20000' },
-      seed: { type: 'string', default: '7' },
-      out: { type: 'string', default: 'data/generated' },
-      format: { type: 'string', default: 'csv' },
-    },
-  });
-  const accounts = Number(values.accounts);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(accounts) || accounts < 1) throw new Error(`--accounts: "${values.accounts}" is not a positive integer`);
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: "${values.seed}" is not a non-negative integer`);
-  if (values.format !== 'csv' && values.format !== 'parquet') throw new Error(`--format: "${values.format}" is not csv or parquet`);
+/** Generates the book into `o.out`. */
+export async function generate(o: GenerateOptions): Promise<GenerateSummary> {
+  const snapshot = o.snapshot ?? DEFAULT_SNAPSHOT;
+  if (!/^\d{4}-\d{2}-01$/.test(snapshot)) throw new Error(`snapshot: "${snapshot}" must be the first day of a month (YYYY-MM-01)`);
+  const historyMonths = o.historyMonths ?? 36;
+  if (!Number.isInteger(historyMonths) || historyMonths < 2) throw new Error('historyMonths: must be an integer >= 2');
+  mkdirSync(o.out, { recursive: true });
+  const snap = monthIndex(snapshot);
+  const r = new Rng(o.seed);
+  const sinks = {
+    borrowers: new Sink(
+      join(o.out, 'borrowers.csv'),
+      'borrower_id,sex,age,age_band,marital_status,income,employment_years,region,housing,bureau_score,existing_debt,jurisdiction,timezone',
+    ),
+    loans: new Sink(join(o.out, 'loans.csv'), 'loan_id,borrower_id,amount,term_months,rate,origination_date,channel,product'),
+    repayments: new Sink(join(o.out, 'repayments.csv'), 'loan_id,month,amount_due,amount_paid,dpd,balance'),
+    truth: new Sink(join(o.out, 'truth.csv'), 'id,true_pd'),
+  };
+  let made = 0;
+  let simulated = 0;
+  let defaults = 0;
+  let sumPd = 0;
+  let rows = 0;
+  const every = Math.max(1, Math.floor(o.accounts / 200));
+  try {
+    while (made < o.accounts) {
+      simulated++;
+      const loanId = 1_000_001 + made;
+      const acct = simulateLoan(r, snap, historyMonths, loanId);
+      if (!acct) continue;
+      made++;
+      const a = acct.applicant;
+      const borrowerId = 5_000_001 + made - 1;
+      sinks.borrowers.write(
+        [borrowerId, a.sex, a.age, a.ageBand, a.maritalStatus, a.income, a.employmentYears, a.region, a.housing, a.bureauScore, a.existingDebt, a.jurisdiction, a.timezone]
+          .map(csvCell)
+          .join(',') + '\n',
+      );
+      const orig = `${monthDate(acct.originationMonth).slice(0, 8)}${String(acct.originationDay).padStart(2, '0')}`;
+      sinks.loans.write(`${loanId},${borrowerId},${a.amount},${a.termMonths},${a.rate.toFixed(2)},${orig},${a.channel},${a.product}\n`);
+      sinks.repayments.write(acct.records);
+      for (let i = 0; i < acct.records.length; i++) if (acct.records.charCodeAt(i) === 10) rows++;
+      // 10 significant digits: exact to far below any metric's resolution, and stable text.
+      sinks.truth.write(`${loanId},${acct.truePd.toPrecision(10)}\n`);
+      sumPd += acct.truePd;
+      if (acct.defaulted) defaults++;
+      if (made % every === 0) o.progress?.(made);
+    }
+  } finally {
+    for (const s of Object.values(sinks)) s.close();
+  }
+  let files = Object.values(sinks).map((s) => s.path);
+  if (o.format === 'parquet') files = await toParquet(o.out, Object.keys(sinks));
+  return { accounts: made, loansSimulated: simulated, repaymentRows: rows, defaults, meanTruePd: sumPd / Math.max(1, made), files };
+}
+
+const USAGE = `usage: npm run data:generate -- --accounts N [options]
+
+  --accounts <n>         accounts (loans open at the snapshot) to write (required)
+  --seed <n>             random seed (default: 7); same seed, same files
+  --out <dir>            output folder (default: data/generated)
+  --format csv|parquet   parquet: written as CSV, converted with DuckDB (zstd), CSV removed (default: csv)
+  --snapshot <date>      snapshot, first day of a month (default: ${DEFAULT_SNAPSHOT})
+  --history-months <n>   loans originate up to n months before the snapshot (default: 36)`;
+
+async function main(): Promise<number> {
+  let v;
+  try {
+    v = parseArgs({
+      options: {
+        accounts: { type: 'string' },
+        seed: { type: 'string', default: '7' },
+        out: { type: 'string', default: 'data/generated' },
+        format: { type: 'string', default: 'csv' },
+        snapshot: { type: 'string', default: DEFAULT_SNAPSHOT },
+        'history-months': { type: 'string', default: '36' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const accounts = Number(v.accounts);
+  const seed = Number(v.seed);
+  const historyMonths = Number(v['history-months']);
+  const bad = !Number.isInteger(accounts) || accounts < 1
+    ? `--accounts: "${v.accounts ?? ''}" is not a positive integer`
+    : !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff
+      ? `--seed: "${v.seed}" is not an integer in [0, 2^32)`
+      : v.format !== 'csv' && v.format !== 'parquet'
+        ? `--format: "${v.format}" is not csv or parquet`
+        : !Number.isInteger(historyMonths) || historyMonths < 2
+          ? `--history-months: "${v['history-months']}" is not an integer >= 2`
+          : null;
+  if (bad) {
+    console.error(`${bad}\n\n${USAGE}`);
+    return 2;
+  }
+  const { SingleBar, Presets } = (await import('cli-progress')).default;
+  const bar = new SingleBar(
+    { format: 'generating [{bar}] {percentage}% | {value}/{total} accounts | {duration_formatted}', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5000 },
+    Presets.shades_classic,
+  );
   const t0 = performance.now();
-  console.log(`generating ${accounts.toLocaleString('en-US')} accounts (seed ${seed}) into ${values.out} as ${values.format}`);
-  const res = await generate({
-    accounts,
-    seed,
-    out: values.out!,
-    format: values.format,
-    progress: (d, n) => process.stderr.write(`\r  ${d.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} accounts (${((100 * d) / n).toFixed(0)}%)`),
-  });
-  process.stderr.write('\n');
-  console.log(`${res.accounts} accounts, ${res.defaults} reach 90+ DPD within 12 months (${((100 * res.defaults) / res.accounts).toFixed(2)}%; mean true PD ${(100 * res.meanTruePd).toFixed(2)}%) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  bar.start(accounts, 0);
+  let s: GenerateSummary;
+  try {
+    s = await generate({
+      accounts,
+      seed,
+      out: v.out!,
+      format: v.format as 'csv' | 'parquet',
+      snapshot: v.snapshot,
+      historyMonths,
+      progress: (d) => bar.update(d),
+    });
+    bar.update(accounts);
+  } finally {
+    bar.stop();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(
+    `${s.accounts.toLocaleString('en-US')} accounts (${s.loansSimulated.toLocaleString('en-US')} loans simulated), ${s.repaymentRows.toLocaleString('en-US')} repayment rows; ` +
+      `default rate ${pct(s.defaults / s.accounts)}, mean true PD ${pct(s.meanTruePd)}`,
+  );
+  console.log(`wrote ${s.files.map((f) => resolve(f)).join(', ')}`);
+  console.log(`time ${secs.toFixed(1)} s`);
+  return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e: Error) => {
-    console.error(`error: ${e.message}`);
-    process.exit(2);
-  });
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(`error: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }
