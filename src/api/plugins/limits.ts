@@ -15,7 +15,10 @@ export default fp(
     if (maxEventLoopDelayMs > 0) {
       await app.register(underPressure, {
         maxEventLoopDelay: maxEventLoopDelayMs,
-        sampleInterval: 100,
+        // under-pressure reads an empty delay histogram (a loop blocked for a whole interval) as
+        // infinite delay; an interval no shorter than the threshold keeps one long batch from
+        // shedding the requests queued behind it unless the block really exceeded the threshold.
+        sampleInterval: Math.max(100, Math.min(1_000, maxEventLoopDelayMs)),
         exposeStatusRoute: false,
         retryAfter: 5,
         // Liveness and metrics keep answering: an overloaded instance is alive, and restarting it would make things worse.
