@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { auc, summarize } from '../../src/domain/metrics.js';
+import { auc, eceNoiseFloor, summarize } from '../../src/domain/metrics.js';
 import { ABLATIONS, type Ablation } from '../../training/ablation.js';
 import { initBackend } from '../../src/model/backend.js';
 import { writeBundle } from '../../training/bundle-writer.js';
@@ -108,7 +108,7 @@ for (const name of names) {
   try {
     const { bundle } = await writeBundle(trained, { modelsDir: join(work, 'models'), promote: true, seed, backend, totalSeconds: trainSeconds, configText: text });
     const m = bundle.metrics.test;
-    const ours = { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece, logloss: m.logloss, trainSeconds: Number(trainSeconds.toFixed(1)) };
+    const ours = { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece, eceFloor: eceNoiseFloor(trained.pd.test), logloss: m.logloss, trainSeconds: Number(trainSeconds.toFixed(1)) };
     let oracleAuc: number | undefined;
     if (trained.ds.truth) {
       const y = Array.from(trained.split.test, (i) => trained.ds.label[i]);
@@ -137,6 +137,7 @@ for (const name of names) {
     for (const [label, r, s] of rows) console.log(`${label.padEnd(16)} ${f4(r.auc)}  ${f4(r.ks)}  ${f4(r.brier)}  ${f4(r.ece)}  ${s.toFixed(1).padStart(6)}`);
     const best = Object.entries(references).sort((a, b) => b[1].auc - a[1].auc)[0];
     if (best) console.log(`AUC vs best reference (${best[0]}): ${(ours.auc - best[1].auc >= 0 ? '+' : '') + (ours.auc - best[1].auc).toFixed(4)}; Brier ${(ours.brier - best[1].brier >= 0 ? '+' : '') + (ours.brier - best[1].brier).toFixed(5)}`);
+    console.log(`ECE ${ours.ece.toFixed(4)}; a perfectly calibrated model would show ${ours.eceFloor.toFixed(4)} on these ${m.rows} rows (sampling noise)`);
     if (oracleAuc !== undefined) console.log(`oracle AUC (true PD, same test rows) ${oracleAuc.toFixed(4)}; ours / oracle = ${(ours.auc / oracleAuc).toFixed(4)}; ECE ${ours.ece.toFixed(4)}`);
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -7,6 +7,7 @@
  * more likely to default, as a PD is). Functions that rank rows throw a RangeError on a NaN score
  * or a label that is not 0 or 1, because a silently wrong AUC is worse than a loud failure.
  */
+import { mulberry32 } from './random.js';
 import type { Metrics } from './bundle.js';
 
 type Nums = ArrayLike<number>;
@@ -284,4 +285,20 @@ export function psi(expected: number[], actual: number[]): number {
     s += (a - e) * Math.log(a / e);
   }
   return s;
+}
+
+/**
+ * The ECE a perfectly calibrated model would still show on these rows: labels drawn from the PDs
+ * themselves, averaged over `sims` seeded draws. An observed ECE near this floor is sampling noise,
+ * not miscalibration; on a few thousand test rows the floor alone can exceed 0.01.
+ */
+export function eceNoiseFloor(pd: Nums, sims = 200, seed = 1, bins = 10): number {
+  const rand = mulberry32(seed);
+  const y = new Uint8Array(pd.length);
+  let sum = 0;
+  for (let k = 0; k < sims; k++) {
+    for (let i = 0; i < pd.length; i++) y[i] = rand() < pd[i] ? 1 : 0;
+    sum += ece(y, pd, bins);
+  }
+  return sum / sims;
 }

@@ -151,3 +151,16 @@ describe('histogram, quantileEdges and psi', () => {
     expect(() => psi([1], [0.5, 0.5])).toThrow(/bins/);
   });
 });
+
+describe('eceNoiseFloor', () => {
+  it('is the ECE of perfectly calibrated PDs: positive, and it shrinks as rows grow', async () => {
+    const { eceNoiseFloor } = await import('../../src/domain/metrics.js');
+    const pds = (n: number) => Float64Array.from({ length: n }, (_, i) => 0.05 + (0.4 * i) / n);
+    const small = eceNoiseFloor(pds(1_000), 50);
+    const big = eceNoiseFloor(pds(16_000), 50);
+    expect(small).toBeGreaterThan(0.005);
+    // the noise of a decile mean falls with sqrt(rows): 16x rows, about a quarter of the floor
+    expect(big).toBeLessThan(small / 2.5);
+    expect(eceNoiseFloor(pds(1_000), 50, 1)).toBe(small); // seeded: same inputs, same floor
+  });
+});
