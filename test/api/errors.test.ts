@@ -165,17 +165,23 @@ describe('404, 413, 429, 503 and 500', () => {
   it('503 with Retry-After when the event loop is saturated; liveness still answers', async () => {
     const app = await build({ config: { maxEventLoopDelayMs: 20 } });
     await new Promise((r) => setTimeout(r, 120)); // a first, calm sample
-    const until = Date.now() + 600;
-    while (Date.now() < until) {
-      // Saturate the event loop: the next delay sample sees it.
+    // The overload window lasts one sample interval (100 ms); on a busy machine the requests can miss
+    // it, so saturate and try again a few times. Liveness must answer 200 every time.
+    let shed: Awaited<ReturnType<typeof app.inject>> | null = null;
+    for (let attempt = 0; attempt < 5 && !shed; attempt++) {
+      const until = Date.now() + 600;
+      while (Date.now() < until) {
+        // Saturate the event loop: the next delay sample sees it.
+      }
+      for (let i = 0; i < 40 && !app.isUnderPressure(); i++) await new Promise((r) => setTimeout(r, 5));
+      const [res, live] = await Promise.all([app.inject(post(body())), app.inject({ method: 'GET', url: '/health/live' })]);
+      expect(live.statusCode).toBe(200);
+      if (res.statusCode === 503) shed = res;
+      else expect(res.statusCode).toBe(200);
     }
-    for (let i = 0; i < 40 && !app.isUnderPressure(); i++) await new Promise((r) => setTimeout(r, 5));
-    expect(app.isUnderPressure()).toBe(true);
-    const [res, live] = await Promise.all([app.inject(post(body())), app.inject({ method: 'GET', url: '/health/live' })]);
-    expect(res.statusCode).toBe(503);
-    expectShape(res, 'ARREARS_OVERLOADED');
-    expect(res.headers['retry-after']).toBe('5');
-    expect(live.statusCode).toBe(200);
+    expect(shed).not.toBeNull();
+    expectShape(shed!, 'ARREARS_OVERLOADED');
+    expect(shed!.headers['retry-after']).toBe('5');
   });
 
   it('a 500 never leaks internals', async () => {

@@ -25,7 +25,7 @@ const scoreBody = fc.oneof(
 );
 const batchBody = fc.oneof(fc.record({ items: fc.array(scoreBody, { maxLength: 8 }) }), fc.jsonValue());
 
-function checkAnswer(res: { statusCode: number; json(): unknown }) {
+function checkAnswer(res: { statusCode: number; body: string; json(): unknown }) {
   expect(res.statusCode, res.body).toBeLessThan(500);
   if (res.statusCode !== 200) {
     const b = res.json() as { error: { code: string; details: unknown[] } };
