@@ -1,0 +1,275 @@
+/**
+ * The collection service: pure domain decisions (policy, compliance gate, priority, outcome
+ * transitions) applied to the worklist store. Used by the queue processor (assign) and by the HTTP
+ * routes (claim, outcome, account view). Time is always a parameter, so tests control it.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { planAssignment, UNKNOWN_ACCOUNT, type KnownAccount } from '../domain/collection/assign.js';
+import { checkContact, NO_HISTORY } from '../domain/collection/compliance.js';
+import { planOutcome, type Outcome } from '../domain/collection/outcomes.js';
+import type { Policy } from '../domain/collection/policy.js';
+import type { Snapshot } from '../domain/collection/snapshot.js';
+import type { Channel, Queue } from '../domain/collection/types.js';
+import { ledgerMember } from './ledger.js';
+import type { AccountRecord, AssignArgs, AssignResult, WorklistStore } from './worklist.js';
+
+/** Stable hash of a snapshot (keys sorted): the audit's proof of exactly which inputs were scored. */
+export function inputsHash(value: unknown): string {
+  const canon = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+      : Array.isArray(v)
+        ? v.map(canon)
+        : v;
+  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
+}
+
+export interface Scored {
+  pd: number;
+  reasons: { code: string }[];
+}
+
+export interface ClaimedItem {
+  accountId: string;
+  asOf: string;
+  queue: Queue;
+  channel: Channel;
+  cadenceDays: number;
+  priority: number;
+  pd: number;
+  dpd: number;
+  outstanding: number;
+  jurisdiction: string;
+  timezone: string | null;
+  variant: string;
+  tier: string;
+  reasons: string[];
+  leaseUntil: number;
+  brokenPromises: number;
+  model: string;
+  policy: string;
+}
+
+export type OutcomeResult = { ok: true; state: string } | { ok: false; reason: 'not_found' | 'not_leased' | 'wrong_queue' };
+
+const known = (r: AccountRecord | null | undefined): KnownAccount =>
+  r
+    ? {
+        cease: r.cease === '1',
+        dispute: r.dispute === '1',
+        brokenPromises: Number(r.broken ?? 0),
+        lastContactAt: r.lastContactAt ? Number(r.lastContactAt) : null,
+      }
+    : UNKNOWN_ACCOUNT;
+
+function flagsOf(r: AccountRecord): Record<string, boolean> {
+  const flags = (r.flags ? JSON.parse(r.flags) : {}) as Record<string, boolean>;
+  if (r.cease === '1') flags.cease = true;
+  if (r.dispute === '1') flags.dispute = true;
+  return flags;
+}
+
+function toItem(r: AccountRecord): ClaimedItem {
+  return {
+    accountId: r.id,
+    asOf: r.asOf,
+    queue: r.queue as Queue,
+    channel: r.channel as Channel,
+    cadenceDays: Number(r.cadence),
+    priority: Number(r.pr),
+    pd: Number(r.pd),
+    dpd: Number(r.dpd),
+    outstanding: Number(r.outstanding),
+    jurisdiction: r.jurisdiction,
+    timezone: r.tz || null,
+    variant: r.variant,
+    tier: r.tier,
+    reasons: r.reasons ? (JSON.parse(r.reasons) as string[]) : [],
+    leaseUntil: Number(r.leaseUntil),
+    brokenPromises: Number(r.broken ?? 0),
+    model: r.model,
+    policy: r.policy,
+  };
+}
+
+export class CollectionService {
+  constructor(
+    readonly store: WorklistStore,
+    readonly policy: Policy,
+    readonly leaseMs: number,
+  ) {}
+
+  /** Assigns scored snapshots (same order as `scored`). Idempotent per (accountId, asOf). */
+  async assign(snapshots: readonly Snapshot[], scored: readonly Scored[], model: string, now: number): Promise<AssignResult[]> {
+    const ids = snapshots.map((s) => s.accountId);
+    const [accounts, facts] = await Promise.all([this.store.readAccounts(ids), this.store.readFacts(ids, now)]);
+    const args: AssignArgs[] = snapshots.map((s, i) => {
+      const pd = scored[i].pd;
+      const a = planAssignment(s, pd, this.policy, known(accounts.get(s.accountId)), facts.get(s.accountId) ?? NO_HISTORY, now);
+      const d = a.decision;
+      const reasons = scored[i].reasons.map((r) => r.code);
+      return {
+        accountId: s.accountId,
+        asOf: s.asOf,
+        queue: d.queue,
+        plan: a.plan,
+        nb: a.nb,
+        pr: a.pr,
+        wpPaused: a.wpPaused,
+        clearDispute: a.clearDispute,
+        fields: {
+          channel: d.treatment.channel,
+          cadence: d.treatment.cadenceDays,
+          variant: d.variant,
+          tier: d.tier,
+          bucket: d.bucket,
+          override: d.override ?? '',
+          pd,
+          dpd: s.dpd,
+          outstanding: s.outstanding,
+          jurisdiction: s.jurisdiction,
+          tz: s.timezone ?? '',
+          flags: JSON.stringify(a.flags),
+          reasons: JSON.stringify(reasons),
+          blockReasons: JSON.stringify(a.gate.reasons),
+          model,
+          policy: this.policy.version,
+        },
+        audit: {
+          at: now,
+          event: 'assign',
+          accountId: s.accountId,
+          asOf: s.asOf,
+          model,
+          policy: this.policy.version,
+          variant: d.variant,
+          inputsHash: inputsHash(s),
+          pd,
+          priority: a.pr,
+          decision: JSON.stringify({ plan: a.plan, queue: d.queue, channel: d.treatment.channel, cadenceDays: d.treatment.cadenceDays, tier: d.tier, bucket: d.bucket, override: d.override, notBefore: a.nb }),
+          reasons: JSON.stringify(a.gate.reasons.map((r) => r.code)),
+        },
+      };
+    });
+    return this.store.assignMany(args, now);
+  }
+
+  /**
+   * Leases up to n items to a collector. Items come off the queue atomically (claim.lua); each one
+   * then passes the compliance gate for "now", and any that fails goes back to wait until the gate
+   * would allow it, so a collector never receives an item it may not work.
+   */
+  async claim(queue: Queue, collector: string, n: number, now: number): Promise<ClaimedItem[]> {
+    const out: ClaimedItem[] = [];
+    for (let round = 0; round < 5 && out.length < n; round++) {
+      const want = n - out.length;
+      const recs = await this.store.claimRaw(queue, collector, want, now, this.leaseMs);
+      if (recs.length === 0) break;
+      const facts = await this.store.readFacts(recs.map((r) => r.id), now);
+      for (const r of recs) {
+        const gate = checkContact(
+          { channel: r.channel as Channel, at: now },
+          { jurisdiction: r.jurisdiction, timezone: r.tz || null, flags: flagsOf(r) },
+          facts.get(r.id) ?? NO_HISTORY,
+          this.policy.compliance,
+        );
+        if (gate.allowed) {
+          out.push(toItem(r));
+          continue;
+        }
+        const codes = gate.reasons.map((x) => x.code);
+        await this.store.release(
+          r.id,
+          collector,
+          gate.nextAllowedAt,
+          now,
+          { at: now, event: 'claim_blocked', accountId: r.id, asOf: r.asOf, model: r.model, policy: r.policy, variant: r.variant, decision: JSON.stringify({ queue, channel: r.channel, notBefore: gate.nextAllowedAt }), reasons: JSON.stringify(codes) },
+          { at: now, event: 'blocked', channel: r.channel, reasons: codes, nextAllowedAt: gate.nextAllowedAt },
+        );
+      }
+      if (recs.length < want) break;
+    }
+    return out;
+  }
+
+  async recordOutcome(queue: Queue, accountId: string, collector: string, outcome: Outcome, now: number, agency = 'self'): Promise<OutcomeResult> {
+    const rec = (await this.store.readAccounts([accountId])).get(accountId);
+    if (!rec) return { ok: false, reason: 'not_found' };
+    if (rec.queue !== queue) return { ok: false, reason: 'wrong_queue' };
+    const channel = rec.channel as Channel;
+    const t = planOutcome(
+      outcome,
+      { channel, cadenceDays: Number(rec.cadence), pd: Number(rec.pd), outstanding: Number(rec.outstanding), brokenPromises: Number(rec.broken ?? 0) },
+      this.policy,
+      now,
+    );
+    const nonce = randomUUID().slice(0, 8);
+    const ledger = t.ledger.map((kind) => [now, ledgerMember(kind, now, agency, nonce)] as [number, string]);
+    const extra: Record<string, string | number> =
+      outcome.type === 'promise_to_pay' ? { amount: outcome.amount, date: outcome.date } : outcome.type === 'paid' && outcome.amount ? { amount: outcome.amount } : {};
+    const r = await this.store.outcome(
+      accountId,
+      collector,
+      now,
+      t,
+      ledger,
+      {
+        at: now,
+        accountId,
+        asOf: rec.asOf,
+        outcome: outcome.type,
+        ...extra,
+        collector,
+        agency,
+        queue,
+        channel,
+        variant: rec.variant,
+        model: rec.model,
+        policy: rec.policy,
+        pd: rec.pd,
+        dpd: rec.dpd,
+        outstanding: rec.outstanding,
+        tier: rec.tier,
+      },
+      { at: now, event: 'outcome', outcome: outcome.type, ...extra, collector, channel, next: t.state, nextAt: t.state === 'queued' || t.state === 'paused' ? t.nb : null },
+    );
+    if (r === -1) return { ok: false, reason: 'not_found' };
+    if (r === 0) return { ok: false, reason: 'not_leased' };
+    return { ok: true, state: t.state };
+  }
+
+  /** The account's current assignment and its history, or null when unknown. */
+  async account(accountId: string): Promise<{ assignment: Record<string, unknown>; history: unknown[] } | null> {
+    const rec = (await this.store.readAccounts([accountId])).get(accountId);
+    if (!rec) return null;
+    const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+    const assignment = {
+      accountId,
+      asOf: rec.asOf,
+      state: rec.state,
+      queue: rec.queue,
+      channel: rec.channel,
+      cadenceDays: num(rec.cadence),
+      variant: rec.variant,
+      tier: rec.tier,
+      bucket: rec.bucket,
+      override: rec.override || null,
+      pd: num(rec.pd),
+      dpd: num(rec.dpd),
+      outstanding: num(rec.outstanding),
+      priority: num(rec.pr),
+      notBefore: num(rec.nb),
+      leasedBy: rec.leasedBy ?? null,
+      leaseUntil: num(rec.leaseUntil),
+      brokenPromises: Number(rec.broken ?? 0),
+      promise: rec.promise ? (JSON.parse(rec.promise) as unknown) : null,
+      flags: flagsOf(rec),
+      blockReasons: rec.blockReasons ? (JSON.parse(rec.blockReasons) as unknown) : [],
+      lastOutcome: rec.lastOutcome ?? null,
+      lastContactAt: num(rec.lastContactAt),
+      model: rec.model,
+      policy: rec.policy,
+    };
+    return { assignment, history: await this.store.history(accountId) };
+  }
+}

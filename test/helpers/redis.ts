@@ -1,0 +1,25 @@
+/** Real-Redis test helpers: a fresh random prefix per test, and removal of every key under it. */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const freshPrefix = (): string => `test-${randomUUID()}`;
+
+export function connect(opts: { maxRetriesPerRequest?: number | null } = {}): Redis {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 1 : opts.maxRetriesPerRequest });
+  r.on('error', () => undefined);
+  return r;
+}
+
+/** Deletes every key whose name contains `prefix` (worklist keys are `{prefix}:...`, BullMQ's `{prefix:bull}:...`). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) n += await redis.del(...keys);
+  } while (cursor !== '0');
+  return n;
+}
