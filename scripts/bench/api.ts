@@ -1,0 +1,168 @@
+/**
+ * npm run bench:api [-- --json] [--models <dir>] [--duration <s>] [--connections <n>]
+ *
+ * Starts the API in a child process on a free port and runs autocannon against it: POST /v1/scores
+ * with realistic borrower bodies, and in the same run POST /v1/_bench/noop, which passes the same
+ * auth, rate limit and validation and returns a constant. Prints req/s and p50/p99 for both and the
+ * ratio (target >= 0.6, p99 <= 15 ms), then scores 100,000 rows through /v1/scores/batch in chunks
+ * of 10,000 and prints rows/s. `--json` prints one object:
+ * { scoreRps, noopRps, ratio, p50Ms, p99Ms, batchRowsPerSec, backend }.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { sha256Hex } from '../../src/api/plugins/auth.js';
+import type { Bundle } from '../../src/domain/bundle.js';
+import { readBundleJson } from '../../src/model/load.js';
+import { championDir } from '../../src/model/registry.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    models: { type: 'string', default: join(root, 'models') },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    'batch-rows': { type: 'string', default: '100000' },
+    'batch-chunk': { type: 'string', default: '10000' },
+  },
+});
+const say = (s: string) => {
+  if (!args.json) console.log(s);
+};
+
+/** Seeded LCG so every run sends the same bodies. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Borrowers spread over each feature's training range, with some missing values, special codes and unseen categories. */
+function realisticRows(b: Bundle, n: number, seed = 7): Record<string, number | string | null>[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => {
+    const row: Record<string, number | string | null> = {};
+    for (const s of b.preprocessing) {
+      const u = r();
+      if (u < 0.05) row[s.name] = null;
+      else if (s.kind === 'numeric') {
+        if (s.specials.length && u < 0.1) row[s.name] = s.specials[0];
+        else {
+          const v = s.lo + (s.hi - s.lo) * r() ** 2;
+          row[s.name] = Math.abs(s.hi - s.lo) > 50 ? Math.round(v) : Math.round(v * 1000) / 1000;
+        }
+      } else row[s.name] = u < 0.08 ? 'unseen' : (s.categories[Math.floor(r() * s.categories.length)] ?? 'other');
+    }
+    return row;
+  });
+}
+
+async function startServer(env: NodeJS.ProcessEnv): Promise<{ port: number; backend: string; ref: string; stop: () => void }> {
+  const child = fork(join(import.meta.dirname, 'api-server.ts'), [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const msg = await new Promise<{ port?: number; backend?: string; ref?: string; error?: string }>((ok, fail) => {
+    child.once('message', (m) => ok(m as never));
+    child.once('exit', (code) => fail(new Error(`bench server exited with ${code}`)));
+  });
+  if (msg.error || !msg.port) throw new Error(msg.error ?? 'bench server did not report a port');
+  return { port: msg.port, backend: msg.backend!, ref: msg.ref!, stop: () => child.disconnect() };
+}
+
+function cannon(url: string, key: string, bodies: string[], seconds: number, connections: number): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    requests: bodies.map((body) => ({ method: 'POST', body })),
+  });
+}
+
+async function main(): Promise<void> {
+  let modelsDir = resolve(args.models!);
+  if (!(await championDir(modelsDir).catch(() => null)) || !existsSync(join(modelsDir, 'registry.json'))) {
+    const fallback = join(root, 'test/fixtures/models');
+    say(`no champion in ${modelsDir}; using the tiny test bundle in ${fallback} (3 features)`);
+    modelsDir = fallback;
+  }
+  const bundle = await readBundleJson((await championDir(modelsDir))!);
+  const key = randomBytes(24).toString('hex');
+  const batchRows = Number(args['batch-rows']);
+  const chunk = Number(args['batch-chunk']);
+  const rows = realisticRows(bundle, Math.max(chunk, 256));
+  const chunkBody = JSON.stringify({ items: rows.slice(0, chunk).map((features, i) => ({ borrowerId: `b${i}`, features })) });
+  // The shipped 5 MB default may not hold a 10,000-row chunk of a wide bundle; raise it for this run and say so.
+  const bodyLimit = Math.max(5 * 1024 * 1024, Math.ceil(chunkBody.length * 1.1));
+  if (bodyLimit > 5 * 1024 * 1024) say(`note: a ${chunk}-row chunk is ${(chunkBody.length / 1e6).toFixed(1)} MB; body limit raised to ${(bodyLimit / 1e6).toFixed(1)} MB for this run`);
+
+  const server = await startServer({
+    ...process.env,
+    ARREARS_MODELS_DIR: modelsDir,
+    ARREARS_API_KEYS: JSON.stringify([{ name: 'bench', sha256: sha256Hex(key), roles: ['scorer'] }]),
+    ARREARS_RATE_LIMIT_PER_MIN: String(1_000_000_000),
+    ARREARS_BODY_LIMIT_BYTES: String(bodyLimit),
+    ARREARS_BATCH_MAX: String(chunk),
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const bodies = rows.slice(0, 256).map((features, i) => JSON.stringify({ borrowerId: `bench-${i}`, features }));
+    const seconds = Number(args.duration);
+    const connections = Number(args.connections);
+    say(`model ${server.ref} (${bundle.features.length} features, network ${bundle.model.network ? 'yes' : 'no'}), backend ${server.backend}; ${connections} connections, ${seconds} s per route`);
+
+    // Warm both routes (JIT, connection pools), then measure them back to back in the same run.
+    await cannon(`${base}/v1/_bench/noop`, key, bodies, 2, connections);
+    await cannon(`${base}/v1/scores`, key, bodies, 2, connections);
+    const noop = await cannon(`${base}/v1/_bench/noop`, key, bodies, seconds, connections);
+    const score = await cannon(`${base}/v1/scores`, key, bodies, seconds, connections);
+    for (const [name, r] of [['noop', noop], ['score', score]] as const)
+      if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
+
+    const headers = { 'content-type': 'application/json', 'x-api-key': key };
+    await fetch(`${base}/v1/scores/batch`, { method: 'POST', headers, body: chunkBody }).then((r) => r.arrayBuffer());
+    const started = performance.now();
+    let done = 0;
+    for (let sent = 0; sent < batchRows; sent += chunk) {
+      const res = await fetch(`${base}/v1/scores/batch`, { method: 'POST', headers, body: chunkBody });
+      const out = (await res.json()) as { scored?: number };
+      if (res.status !== 200 || out.scored !== chunk) throw new Error(`batch: HTTP ${res.status}, scored ${out.scored}`);
+      done += chunk;
+    }
+    const batchSeconds = (performance.now() - started) / 1000;
+
+    const result = {
+      scoreRps: Math.round(score.requests.average),
+      noopRps: Math.round(noop.requests.average),
+      ratio: Math.round((score.requests.average / noop.requests.average) * 1000) / 1000,
+      p50Ms: score.latency.p50,
+      p99Ms: score.latency.p99,
+      batchRowsPerSec: Math.round(done / batchSeconds),
+      backend: server.backend,
+    };
+    if (args.json) {
+      console.log(JSON.stringify(result));
+      return;
+    }
+    const row = (name: string, r: autocannon.Result) =>
+      `${name.padEnd(22)}${String(Math.round(r.requests.average)).padStart(10)}${String(r.latency.p50).padStart(9)}${String(r.latency.p99).padStart(9)}`;
+    say('');
+    say(`${'route'.padEnd(22)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+    say(row('POST /v1/_bench/noop', noop));
+    say(row('POST /v1/scores', score));
+    say('');
+    say(`ratio score/noop  ${result.ratio.toFixed(3)}   (target >= 0.6)   ${result.ratio >= 0.6 ? 'met' : 'NOT met'}`);
+    say(`p99 /v1/scores    ${result.p99Ms} ms   (target <= 15 ms)  ${result.p99Ms <= 15 ? 'met' : 'NOT met'}`);
+    say(`batch             ${done.toLocaleString('en')} rows in ${batchSeconds.toFixed(2)} s = ${result.batchRowsPerSec.toLocaleString('en')} rows/s (chunks of ${chunk.toLocaleString('en')})`);
+  } finally {
+    server.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
