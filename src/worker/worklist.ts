@@ -169,6 +169,14 @@ export class WorklistStore {
     ]);
   }
 
+  /** Audits snapshots refused before scoring (their features do not fit the model). */
+  async auditRejected(rejected: readonly { accountId: string; details: { path: string; issue: string }[] }[], model: string, policy: string, now: number): Promise<void> {
+    const pipe = this.redis.pipeline();
+    for (const r of rejected)
+      pipe.xadd(this.keys.audit, 'MAXLEN', '~', '1000000', '*', 'at', String(now), 'event', 'rejected', 'accountId', r.accountId, 'model', model, 'policy', policy, 'reasons', JSON.stringify(r.details));
+    await pipe.exec();
+  }
+
   /** Size of every queue: ready (contactable once claimed), waiting (not before a time), leased. */
   async sizes(): Promise<Record<Queue, { ready: number; waiting: number; leased: number }>> {
     const pipe = this.redis.pipeline();

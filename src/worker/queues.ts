@@ -1,0 +1,101 @@
+/**
+ * BullMQ queues of the collection pipeline. The intake queue carries CHUNKS of delinquency
+ * snapshots (up to `chunkSize` per job) so the worker scores each chunk in one model pass. A chunk
+ * job's id is a hash of its (accountId, asOf) pairs and a single snapshot's id is derived from them,
+ * so posting the same data twice while the job is kept adds nothing; the worklist's own
+ * idempotency (assign.lua) covers the rest.
+ */
+import { createHash } from 'node:crypto';
+import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor } from 'bullmq';
+import { z } from 'zod';
+import { SnapshotSchema, type Snapshot } from '../domain/collection/snapshot.js';
+import { bullPrefix } from './keys.js';
+
+export const MAX_CHUNK = 5_000;
+export const DEFAULT_CHUNK = 500;
+
+/** Queue names, from the deployment prefix (BullMQ names cannot contain ':'). */
+export function queueNames(prefix: string): { intake: string } {
+  const p = prefix.replace(/[{}:]/g, '');
+  return { intake: `${p}-delinquencies` };
+}
+
+export const IntakeJobSchema = z.strictObject({
+  snapshots: z.array(SnapshotSchema).min(1).max(MAX_CHUNK),
+  /** Epoch ms the API accepted the data (for queue latency metrics). */
+  receivedAt: z.number().int().nonnegative(),
+});
+export type IntakeJob = z.infer<typeof IntakeJobSchema>;
+export type IntakeJobInput = z.input<typeof IntakeJobSchema>;
+
+/** Retries with exponential backoff (1 s, 2 s, 4 s, ...); completed jobs are kept a day so a repost is de-duplicated. */
+export const INTAKE_JOB_OPTIONS: JobsOptions = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export function snapshotJobId(s: Pick<Snapshot, 'accountId' | 'asOf'>): string {
+  return `snap-${s.accountId}-${s.asOf}`;
+}
+
+export function chunkJobId(chunk: readonly Pick<Snapshot, 'accountId' | 'asOf'>[]): string {
+  if (chunk.length === 1) return snapshotJobId(chunk[0]);
+  const h = createHash('sha256');
+  for (const s of chunk) h.update(`${s.accountId}\n${s.asOf}\n`);
+  return `chunk-${h.digest('hex').slice(0, 32)}`;
+}
+
+export function createIntakeQueue(connection: ConnectionOptions, prefix: string): Queue<IntakeJobInput> {
+  return new Queue<IntakeJobInput>(queueNames(prefix).intake, { connection, prefix: bullPrefix(prefix), defaultJobOptions: INTAKE_JOB_OPTIONS });
+}
+
+/** Splits snapshots into chunk jobs and adds them in one round trip; returns the job ids in order. */
+export async function enqueueSnapshots(
+  queue: Queue<IntakeJobInput>,
+  snapshots: readonly z.input<typeof SnapshotSchema>[],
+  opts: { chunkSize?: number; now?: number } = {},
+): Promise<string[]> {
+  const size = Math.min(Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK), MAX_CHUNK);
+  const receivedAt = opts.now ?? Date.now();
+  const jobs: { name: string; data: IntakeJobInput; opts: JobsOptions }[] = [];
+  for (let i = 0; i < snapshots.length; i += size) {
+    const chunk = snapshots.slice(i, i + size);
+    jobs.push({ name: 'snapshots', data: { snapshots: chunk, receivedAt }, opts: { jobId: chunkJobId(chunk) } });
+  }
+  if (jobs.length === 0) return [];
+  const added = await queue.addBulk(jobs);
+  return added.map((j) => j.id as string);
+}
+
+export interface IntakeWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  processor: Processor<IntakeJobInput>;
+  concurrency?: number;
+  /** How long a job's lock lasts without renewal; a worker killed mid-job loses it after this. */
+  lockDuration?: number;
+  /** How often stalled jobs (locks expired) are moved back to wait. */
+  stalledInterval?: number;
+  /** A job that stalls more often than this fails (a poison job that crashes its worker). */
+  maxStalledCount?: number;
+  onError?: (err: Error) => void;
+}
+
+/** The intake worker. The connection must use `maxRetriesPerRequest: null`, as BullMQ requires for blocking commands. */
+export function createIntakeWorker(o: IntakeWorkerOptions): Worker<IntakeJobInput> {
+  const w = new Worker<IntakeJobInput>(queueNames(o.prefix).intake, o.processor, {
+    connection: o.connection,
+    prefix: bullPrefix(o.prefix),
+    concurrency: o.concurrency ?? 1,
+    lockDuration: o.lockDuration ?? 30_000,
+    stalledInterval: o.stalledInterval ?? 30_000,
+    maxStalledCount: o.maxStalledCount ?? 2,
+  });
+  // An unhandled 'error' event would crash the process; a lost connection is retried by ioredis.
+  w.on('error', o.onError ?? (() => undefined));
+  return w;
+}
+
+export type IntakeJobT = Job<IntakeJobInput>;
