@@ -178,10 +178,15 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
     const left = Math.round(o.budgetSeconds * 0.85);
     const plan = ablations.has('no-search') ? { count: 1, seconds: 0 } : planSearch(NETWORK_CANDIDATES, firstFold.fit.length, enc.width, folds.length, pool.size, left);
     o.log(`          trying ${plan.count} of ${NETWORK_CANDIDATES.length} candidates (projected ${plan.seconds.toFixed(0)} s of the ${left} s left in the budget)`);
+    // When even one candidate does not fit, cap its epochs so the run keeps to the budget
+    // (deterministically: the cap comes from the same cost model).
+    const epochCap = plan.seconds > left ? Math.max(2, Math.floor((TYPICAL_EPOCHS * left) / plan.seconds)) : Infinity;
+    const capped = (p: NetParams): NetParams => (p.maxEpochs > epochCap ? { ...p, maxEpochs: epochCap } : p);
+    if (Number.isFinite(epochCap)) o.log(`          the budget allows about ${epochCap} epochs per network on data this size (--budget raises it)`);
     const tried: { p: NetParams; r: FitResult }[] = [];
     for (let c = 0; c < plan.count; c += pool.size) {
       const rs = performance.now();
-      const batch = NETWORK_CANDIDATES.slice(c, Math.min(plan.count, c + pool.size));
+      const batch = NETWORK_CANDIDATES.slice(c, Math.min(plan.count, c + pool.size)).map(capped);
       const results = await Promise.all(batch.map((p, i) => task(firstFold, p, o.seed + 1000, `candidate ${c + i + 1} [${p.hidden.join('x')}]`)));
       batch.forEach((p, i) => {
         tried.push({ p, r: results[i] });
