@@ -1,0 +1,199 @@
+import type { Queue } from 'bullmq';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { installErrorHandler } from '../../src/api/error-handler.js';
+import auth, { sha256Hex } from '../../src/api/plugins/auth.js';
+import collectionRoutes from '../../src/api/routes/collection.js';
+import { registerQueueBoard } from '../../src/api/routes/queue-board.js';
+import { loadConfig } from '../../src/config.js';
+import { createIntakeQueue, type IntakeJobInput } from '../../src/worker/queues.js';
+import { service, snapshot } from '../helpers/collection.js';
+import { loadTiny, tinyFeatures } from '../helpers/models.js';
+import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
+
+const noonCDT = Date.parse('2026-05-12T17:00:00Z');
+const KEYS = { scorer: 'scorer-key-123', collector: 'collector-key-123', admin: 'admin-key-123' } as const;
+const config = loadConfig({
+  ARREARS_API_KEYS: JSON.stringify(Object.entries(KEYS).map(([role, key]) => ({ name: `${role}-1`, sha256: sha256Hex(key), roles: [role] }))),
+});
+const as = (role: keyof typeof KEYS) => ({ 'x-api-key': KEYS[role] });
+
+let redis: Redis;
+let producer: Redis;
+let prefix: string;
+let queue: Queue<IntakeJobInput>;
+let ctx: ReturnType<typeof service>;
+let app: FastifyInstance;
+
+const body = (over: Record<string, unknown> = {}) => ({
+  accountId: 'A1',
+  asOf: '2026-05-12',
+  dpd: 45,
+  outstanding: 1200,
+  jurisdiction: 'US',
+  timezone: 'America/Chicago',
+  features: tinyFeatures(1),
+  ...over,
+});
+
+beforeAll(async () => {
+  redis = connect();
+  producer = connect({ producer: true });
+  await new Promise((r) => producer.once('ready', r));
+});
+afterAll(async () => {
+  await producer.quit();
+  await redis.quit();
+});
+beforeEach(async () => {
+  prefix = freshPrefix();
+  queue = createIntakeQueue(producer, prefix);
+  ctx = service(redis, prefix);
+  app = Fastify();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  await app.register(auth, { config });
+  await app.register(collectionRoutes, { queue, service: ctx.svc, batchMax: 100, chunkSize: 2, now: () => noonCDT });
+  await registerQueueBoard(app, [queue]);
+  await app.ready();
+});
+afterEach(async () => {
+  await app.close();
+  await queue.close();
+  await deleteKeys(redis, prefix);
+});
+
+describe('POST /v1/delinquencies', () => {
+  it('accepts one snapshot with 202 and a job id derived from (accountId, asOf)', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
+    expect(r.statusCode).toBe(202);
+    expect(r.json()).toEqual({ accepted: 1, jobs: ['snap-A1-2026-05-12'] });
+  });
+
+  it('accepts a batch, chunked into jobs', async () => {
+    const items = [1, 2, 3].map((i) => body({ accountId: `A${i}` }));
+    const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: { items } });
+    expect(r.statusCode).toBe(202);
+    expect(r.json().jobs).toHaveLength(2);
+    expect((await queue.getJobCounts('wait')).wait).toBe(2);
+  });
+
+  it('names every bad field with its path', async () => {
+    const items = [body(), body({ timezone: 'Mars/Base', dpd: -1 }), body({ accountId: 'has space' })];
+    const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: { items } });
+    expect(r.statusCode).toBe(400);
+    const err = r.json().error;
+    expect(err.code).toBe('ARREARS_VALIDATION');
+    expect(err.details.map((d: { path: string }) => d.path).sort()).toEqual(['items.1.dpd', 'items.1.timezone', 'items.2.accountId']);
+  });
+
+  it('needs the scorer role', async () => {
+    expect((await app.inject({ method: 'POST', url: '/v1/delinquencies', payload: body() })).json().error.code).toBe('ARREARS_UNAUTHORIZED');
+    const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('collector'), payload: body() });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().error.code).toBe('ARREARS_FORBIDDEN');
+  });
+});
+
+describe('worklists, claims and outcomes', () => {
+  beforeEach(async () => {
+    await ctx.svc.assign([snapshot({ accountId: 'A1', outstanding: 2000 }), snapshot({ accountId: 'A2', outstanding: 1000 })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', noonCDT);
+  });
+
+  it('GET /v1/worklists gives each queue size', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v1/worklists', headers: as('collector') });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().queues.call).toEqual({ ready: 2, waiting: 0, leased: 0 });
+    expect(r.json().policy).toBe(ctx.policy.version);
+  });
+
+  it('claim, report, and see the account', async () => {
+    const c = await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: as('collector'), payload: { collectorId: 'alice', n: 1 } });
+    expect(c.statusCode).toBe(200);
+    const [item] = c.json().items;
+    expect(item).toMatchObject({ accountId: 'A1', queue: 'call', channel: 'call', leaseUntil: noonCDT + ctx.svc.leaseMs });
+
+    const url = '/v1/worklists/call/items/A1/outcome';
+    const bob = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'bob', outcome: { type: 'paid' } } });
+    expect(bob.statusCode).toBe(409);
+    expect(bob.json().error.code).toBe('ARREARS_CONFLICT');
+
+    const bad = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: -5 } } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['outcome.amount', 'outcome.date']);
+
+    const past = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: 50, date: '2026-01-01' } } });
+    expect(past.statusCode).toBe(400);
+    expect(past.json().error.details).toEqual([{ path: 'outcome.date', issue: 'a promise to pay must be dated today or later' }]);
+
+    const ok = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: 50, date: '2026-05-20' } } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ accountId: 'A1', state: 'paused' });
+
+    const acct = await app.inject({ method: 'GET', url: '/v1/accounts/A1', headers: as('collector') });
+    expect(acct.statusCode).toBe(200);
+    expect(acct.json().assignment).toMatchObject({ state: 'paused', promise: { amount: 50, date: '2026-05-20' }, lastOutcome: 'promise_to_pay' });
+    expect(acct.json().history.map((h: { event: string }) => h.event)).toEqual(['outcome', 'assigned']);
+  });
+
+  it('404 for an unknown account, 400 for an unknown queue', async () => {
+    const a = await app.inject({ method: 'GET', url: '/v1/accounts/nobody', headers: as('collector') });
+    expect(a.statusCode).toBe(404);
+    expect(a.json().error.code).toBe('ARREARS_NOT_FOUND');
+    const o = await app.inject({ method: 'POST', url: '/v1/worklists/call/items/nobody/outcome', headers: as('collector'), payload: { outcome: { type: 'paid' } } });
+    expect(o.statusCode).toBe(404);
+    const q = await app.inject({ method: 'POST', url: '/v1/worklists/mail/claim', headers: as('collector'), payload: {} });
+    expect(q.statusCode).toBe(400);
+    expect(q.json().error.details[0].path).toBe('params.queue');
+  });
+
+  it('claims default the collector to the API key name', async () => {
+    const c = await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: as('collector'), payload: {} });
+    expect(c.json().items).toHaveLength(2);
+    const o = await app.inject({ method: 'POST', url: '/v1/worklists/call/items/A2/outcome', headers: as('collector'), payload: { outcome: { type: 'no_answer' } } });
+    expect(o.json()).toEqual({ accountId: 'A2', state: 'queued' });
+  });
+});
+
+describe('queue dashboard', () => {
+  it('is mounted at /admin/queues for admins only', async () => {
+    expect((await app.inject({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/admin/queues', headers: as('collector') })).statusCode).toBe(403);
+    const r = await app.inject({ method: 'GET', url: '/admin/queues', headers: as('admin') });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/html/);
+    const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: as('admin') });
+    expect(api.statusCode).toBe(200);
+  });
+});
+
+describe('inside buildApp', () => {
+  it('mounts through registerCollection, behind the app auth and error handler', async () => {
+    const model = await loadTiny();
+    const full = await buildApp({
+      config,
+      model,
+      watchRegistry: false,
+      defaultMetrics: false,
+      registerCollection: async (a) => {
+        await a.register(collectionRoutes, { queue, service: ctx.svc, batchMax: config.batchMax, chunkSize: config.workerBatch });
+        await registerQueueBoard(a, [queue]);
+      },
+    });
+    try {
+      const r = await full.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ accountId: 'Z9' }) });
+      expect(r.statusCode).toBe(202);
+      const bad = await full.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ asOf: '12/05/2026' }) });
+      expect(bad.json().error).toMatchObject({ code: 'ARREARS_VALIDATION', details: [{ path: 'asOf' }] });
+      const doc = await full.inject({ method: 'GET', url: '/docs/json' });
+      expect(doc.statusCode).toBe(200);
+      expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/v1/delinquencies', '/v1/worklists/{queue}/claim', '/v1/accounts/{id}']));
+    } finally {
+      await full.close();
+    }
+  });
+});
