@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeIntakeProcessor } from '../../src/worker/processor.js';
+import { createIntakeQueue, createIntakeWorker, enqueueSnapshots, type IntakeJobInput } from '../../src/worker/queues.js';
+import { service } from '../helpers/collection.js';
+import { loadTiny, tinyFeatures } from '../helpers/models.js';
+import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
+
+const noonCDT = Date.parse('2026-05-12T17:00:00Z');
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function waitForLine(child: ChildProcess, re: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.split('\n').find((l) => re.test(l));
+      if (m) {
+        child.stdout!.off('data', onData);
+        resolve(m);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before "${re}"; stderr: ${stderr}`)));
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  });
+}
+
+describe('a worker killed with SIGKILL mid-job', () => {
+  it('loses its lock; another worker recovers the stalled job and the chunk is assigned exactly once', async () => {
+    const prefix = freshPrefix();
+    const redis = connect();
+    const producer = connect({ producer: true });
+    await new Promise((r) => producer.once('ready', r));
+    const queue: Queue<IntakeJobInput> = createIntakeQueue(producer, prefix);
+    cleanups.push(() => redis.quit(), () => producer.quit(), () => queue.close(), () => deleteKeys(redis, prefix));
+
+    const snaps = Array.from({ length: 50 }, (_, i) => ({ accountId: `k${i}`, asOf: '2026-05-12', dpd: 45, outstanding: 100 + i, jurisdiction: 'US', timezone: 'America/Chicago', features: tinyFeatures(i) }));
+    const [jobId] = await enqueueSnapshots(queue, snaps, { chunkSize: 50 });
+
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('../fixtures/intake-child.ts', import.meta.url).pathname], {
+      env: { ...process.env, PREFIX: prefix, HOLD_MS: '60000', LOCK_MS: '2000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => void child.kill('SIGKILL'));
+    await waitForLine(child, new RegExp(`^started ${jobId}$`));
+    expect((await queue.getJobCounts('active')).active).toBe(1);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const model = await loadTiny();
+    const ctx = service(redis, prefix);
+    const workerConn = connect({ maxRetriesPerRequest: null });
+    const worker = createIntakeWorker({
+      connection: workerConn,
+      prefix,
+      lockDuration: 2_000,
+      stalledInterval: 1_000,
+      processor: makeIntakeProcessor({ model: () => model, service: ctx.svc, now: () => noonCDT }),
+    });
+    cleanups.push(() => workerConn.quit(), () => worker.close());
+    const job = await new Promise<{ id?: string; attemptsStarted?: number; stalledCounter?: number }>((resolve) => worker.once('completed', (j) => resolve(j)));
+    expect(job.id).toBe(jobId);
+    expect(job.stalledCounter).toBe(1);
+    const sizes = await ctx.store.sizes();
+    expect(Object.values(sizes).reduce((s, q) => s + q.ready, 0)).toBe(50);
+    expect(await redis.xlen(ctx.store.keys.audit)).toBe(50);
+  });
+});
