@@ -112,3 +112,33 @@ describe('POST /v1/scores/batch', () => {
     expect(res.json().error.details).toEqual([{ path: 'items', issue: 'at most 3 items per batch' }]);
   });
 });
+
+describe('the committed sample bundle (models/)', () => {
+  it('scores the rows of its test-predictions.csv to the PDs the training run wrote, to 1e-6', async () => {
+    const { readRegistry } = await import('../../src/model/registry.js');
+    const { DatasetConfig } = await import('../../src/domain/dataset-config.js');
+    const { readBundleJson } = await import('../../src/model/load.js');
+    const root = join(import.meta.dirname, '..', '..');
+    const modelsDir = join(root, 'models');
+    const ref = (await readRegistry(modelsDir)).champion!;
+    const bundle = await readBundleJson(join(modelsDir, ref));
+    // The dataset config the bundle was trained with is stored in it; its table paths resolve against data/configs.
+    const cfg = DatasetConfig.parse(JSON.parse(bundle.data.config));
+    const configPath = join(root, 'data', 'configs', 'sample.json');
+    const rows = featureRows(cfg, await loadDataset(cfg, { configPath, log: () => {} }));
+    const lines = (await readFile(join(modelsDir, ref, 'test-predictions.csv'), 'utf8')).trim().split('\n').slice(1);
+    const app = await build({ modelsDir, config: { bodyLimitBytes: 50 * 1024 * 1024 } });
+    const items = lines.map((l) => body(rows.get(l.split(',')[0]) as Record<string, unknown>, l.split(',')[0]));
+    const res = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items } });
+    expect(res.statusCode).toBe(200);
+    const out = res.json();
+    expect(out.failed).toBe(0);
+    let worst = 0;
+    lines.forEach((l, i) => {
+      const [id, , pd] = l.split(',');
+      expect(out.results[i].borrowerId).toBe(id);
+      worst = Math.max(worst, Math.abs(out.results[i].pd - Number(pd)));
+    });
+    expect(worst).toBeLessThan(1e-6);
+  });
+});
