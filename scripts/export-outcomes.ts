@@ -1,0 +1,82 @@
+/**
+ * npm run export:outcomes -- --out outcomes.parquet [--since 2026-05-01 | --since <stream id>]
+ *
+ * Writes the outcome log (the Redis stream every reported outcome goes to) as CSV or Parquet, by
+ * the file's extension, through DuckDB: one row per outcome with the model version, policy version
+ * and variant that produced the action. This is the data that closes the loop: join it to the
+ * snapshots to label new training rows and to compare champion and challenger strategies.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../src/config.js';
+import { WorklistStore } from '../src/worker/worklist.js';
+
+const { values: args } = parseArgs({ options: { out: { type: 'string' }, since: { type: 'string' } } });
+if (!args.out || !/\.(csv|parquet)$/i.test(args.out)) {
+  console.error('usage: npm run export:outcomes -- --out <file.csv|file.parquet> [--since YYYY-MM-DD | <stream id>]');
+  process.exit(2);
+}
+const config = loadConfig();
+// A date becomes the first stream id of that day (stream ids start with epoch ms).
+const since = !args.since ? '-' : /^\d{4}-\d{2}-\d{2}/.test(args.since) ? `${Date.parse(args.since) - 1}-0` : args.since;
+
+const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+redis.on('error', (e) => console.error(`redis: ${e.message}`));
+const store = new WorklistStore({ redis, prefix: config.redisPrefix });
+const dir = await mkdtemp(join(tmpdir(), 'arrears-outcomes-'));
+const ndjson = join(dir, 'outcomes.ndjson');
+const out = createWriteStream(ndjson);
+let n = 0;
+const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+for await (const { id, fields: f } of store.readStream('outcomes', since)) {
+  const row = {
+    stream_id: id,
+    at: new Date(Number(f.at)).toISOString(),
+    account_id: f.accountId,
+    as_of: f.asOf,
+    outcome: f.outcome,
+    amount: num(f.amount),
+    promise_date: f.date ?? null,
+    collector: f.collector,
+    agency: f.agency,
+    queue: f.queue,
+    channel: f.channel,
+    variant: f.variant,
+    model: f.model,
+    policy: f.policy,
+    pd: num(f.pd),
+    dpd: num(f.dpd),
+    outstanding: num(f.outstanding),
+    tier: f.tier,
+  };
+  if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, 'drain');
+  n++;
+}
+out.end();
+await once(out, 'finish');
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const db = await DuckDBInstance.create(':memory:');
+const con = await db.connect();
+try {
+  const types: [string, string][] = [
+    ['stream_id', 'VARCHAR'], ['at', 'TIMESTAMP'], ['account_id', 'VARCHAR'], ['as_of', 'DATE'], ['outcome', 'VARCHAR'], ['amount', 'DOUBLE'],
+    ['promise_date', 'DATE'], ['collector', 'VARCHAR'], ['agency', 'VARCHAR'], ['queue', 'VARCHAR'], ['channel', 'VARCHAR'], ['variant', 'VARCHAR'],
+    ['model', 'VARCHAR'], ['policy', 'VARCHAR'], ['pd', 'DOUBLE'], ['dpd', 'INTEGER'], ['outstanding', 'DOUBLE'], ['tier', 'VARCHAR'],
+  ];
+  const columns = `{${types.map(([k, t]) => `${lit(k)}: ${lit(t)}`).join(', ')}}`;
+  const format = /\.parquet$/i.test(args.out) ? 'FORMAT parquet, COMPRESSION zstd' : 'FORMAT csv, HEADER true';
+  await con.run(`COPY (SELECT * FROM read_json(${lit(ndjson)}, format = 'newline_delimited', columns = ${columns}) ) TO ${lit(args.out)} (${format})`);
+} finally {
+  con.closeSync();
+  db.closeSync();
+  await rm(dir, { recursive: true, force: true });
+  redis.disconnect();
+}
+console.log(`${n} outcomes written to ${args.out}`);
