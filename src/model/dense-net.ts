@@ -30,8 +30,27 @@ function activate(a: Activation, v: number): number {
   }
 }
 
+/**
+ * For each kernel row, the first and one-past-last column holding a non-zero weight. An ensemble
+ * folded into one network is block-diagonal after its first layer, so most of each row is zero
+ * and skipping it saves most of the work.
+ */
+function rowRanges(l: DenseLayer): Int32Array {
+  const r = new Int32Array(l.inputs * 2);
+  for (let i = 0; i < l.inputs; i++) {
+    let lo = 0;
+    let hi = l.units;
+    while (lo < hi && l.kernel[i * l.units + lo] === 0) lo++;
+    while (hi > lo && l.kernel[i * l.units + hi - 1] === 0) hi--;
+    r[2 * i] = lo;
+    r[2 * i + 1] = hi;
+  }
+  return r;
+}
+
 export class DenseNet {
   private readonly buffers: Float32Array[];
+  private readonly ranges: Int32Array[];
 
   constructor(readonly layers: readonly DenseLayer[]) {
     if (layers.length === 0) throw new Error('a dense network needs at least one layer');
@@ -39,6 +58,7 @@ export class DenseNet {
       if (layers[i].inputs !== layers[i - 1].units) throw new Error(`layer ${i} expects ${layers[i].inputs} inputs, gets ${layers[i - 1].units}`);
     if (layers[layers.length - 1].units !== 1) throw new Error('the last layer must have one unit (the logit)');
     this.buffers = layers.map((l) => new Float32Array(l.units));
+    this.ranges = layers.map(rowRanges);
   }
 
   get inputWidth(): number {
@@ -52,12 +72,14 @@ export class DenseNet {
     for (let li = 0; li < this.layers.length; li++) {
       const { inputs, units, kernel, bias, activation } = this.layers[li];
       const out = this.buffers[li];
+      const range = this.ranges[li];
       out.set(bias);
       for (let i = 0; i < inputs; i++) {
         const xi = input[base + i];
         if (xi === 0) continue; // one-hot, flags and piecewise-linear inputs are mostly zero
         const row = i * units;
-        for (let o = 0; o < units; o++) out[o] += xi * kernel[row + o];
+        const hi = range[2 * i + 1];
+        for (let o = range[2 * i]; o < hi; o++) out[o] += xi * kernel[row + o];
       }
       if (activation !== 'linear') for (let o = 0; o < units; o++) out[o] = activate(activation, out[o]);
       input = out;
