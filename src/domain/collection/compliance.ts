@@ -35,9 +35,11 @@ export type ComplianceProfile = z.infer<typeof ComplianceProfileSchema>;
 /**
  * US: Regulation F (12 CFR part 1006), the CFPB's FDCPA rule.
  * - 1006.6(b)(1)(i): a time before 8:00 a.m. or after 9:00 p.m. local time at the consumer's
- *   location is inconvenient. Where the collector cannot tell the consumer's zone, it must pick a
- *   time convenient in every zone the consumer could be in (official interpretation 6(b)(1)(i)-1):
- *   hence `zones`, from Hawaii to the Eastern zone, Alaska included.
+ *   location is inconvenient. Where the collector's information about the consumer's location is
+ *   missing, conflicting or ambiguous, the CFPB's official interpretation of 1006.6(b)(1)(i) says a
+ *   time is convenient only if it is convenient in every location the consumer could be in: hence
+ *   `zones`, from Hawaii to the Eastern zone, Alaska included. (Territories such as Puerto Rico or
+ *   Guam are not in the default list; add them to a US profile in the policy if you lend there.)
  * - 1006.14(b)(2)(i): more than 7 call attempts within 7 consecutive days is presumed harassment.
  * - 1006.14(b)(2)(ii): no call within 7 days after a telephone conversation about the debt.
  * - 1006.6(c): a written cease request stops all communication (the cease flag).
@@ -52,7 +54,7 @@ export const US_REG_F: ComplianceProfile = {
   connectedCallsPerDay: null,
   debtorOnly: false,
   sources: {
-    contactHours: '12 CFR 1006.6(b)(1)(i); unknown location: official interpretation 6(b)(1)(i)-1',
+    contactHours: '12 CFR 1006.6(b)(1)(i) and its official interpretation (unknown location)',
     callAttempts: '12 CFR 1006.14(b)(2)(i)',
     quietDaysAfterConversation: '12 CFR 1006.14(b)(2)(ii)',
     cease: '12 CFR 1006.6(c)',
@@ -61,10 +63,11 @@ export const US_REG_F: ComplianceProfile = {
 
 /**
  * CN: the National Internet Finance Association of China (NIFA) 2024 guideline on post-loan
- * collection of personal loans, as summarised in the design: no contact from 22:00 to 08:00; at
- * most 3 connected calls per debtor per day, counted across all collection agencies; contact the
- * debtor only, never relatives, colleagues or other third parties. China keeps one civil time
- * (Asia/Shanghai); Asia/Urumqi is listed because Xinjiang also uses local time informally.
+ * collection, with the three rules the design fixes: no contact from 22:00 to 08:00; at most 3
+ * connected calls per debtor per day, counted across all collection agencies; contact the debtor
+ * only, never relatives, colleagues or other third parties. Article numbers are not cited here:
+ * check the guideline's current text before relying on these defaults. China keeps one civil time
+ * (Asia/Shanghai); Asia/Urumqi is listed because Xinjiang also keeps local time informally.
  */
 export const CN_NIFA_2024: ComplianceProfile = {
   name: 'CN NIFA 2024 collection guideline',
