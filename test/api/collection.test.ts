@@ -159,6 +159,30 @@ describe('worklists, claims and outcomes', () => {
   });
 });
 
+describe('when Redis is unreachable', () => {
+  it('intake answers 503 with the catalogue message and no internals', async () => {
+    const { Redis } = await import('ioredis');
+    const dead = new Redis({ port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    dead.on('error', () => undefined);
+    const q = createIntakeQueue(dead, prefix);
+    const a = Fastify();
+    a.setValidatorCompiler(validatorCompiler);
+    a.setSerializerCompiler(serializerCompiler);
+    installErrorHandler(a);
+    await a.register(auth, { config });
+    await a.register(collectionRoutes, { queue: q, service: ctx.svc, batchMax: 10, chunkSize: 2 });
+    try {
+      const r = await a.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
+      expect(r.statusCode).toBe(503);
+      expect(r.json()).toEqual({ error: { code: 'ARREARS_OVERLOADED', message: 'the server is overloaded; retry later', details: [] } });
+    } finally {
+      await a.close();
+      await q.close().catch(() => undefined);
+      dead.disconnect();
+    }
+  });
+});
+
 describe('queue dashboard', () => {
   it('is mounted at /admin/queues for admins only', async () => {
     expect((await app.inject({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(401);
