@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BundleSchema, type Bundle } from '../domain/bundle.js';
-import { encodeRow, inputWidth, type EncodeWarning, type RawRow } from '../domain/encoding.js';
+import { encodeRow, featureWidth, inputWidth, type EncodeWarning, type FeatureState, type RawRow } from '../domain/encoding.js';
 import { bestContributions, calibrate, pdToPoints, reasonCodes, scorecardLogit, tierFor } from '../domain/scoring.js';
-import { DenseNet, type Activation, type DenseLayer } from './dense-net.js';
+import { DenseNet, type Activation, type DenseLayer, type OnesBlock } from './dense-net.js';
 import { readArtifacts } from './io.js';
 import { championDir } from './registry.js';
 import type { LoadedModel, ScoreResult } from './types.js';
@@ -20,8 +20,22 @@ export class BundleError extends Error {
 
 const ACTIVATIONS = new Set(['relu', 'linear', 'sigmoid', 'tanh', 'elu']);
 
+/** The piecewise-linear input blocks of the encoding (see encodeFeature): 1..1, f, 0..0 by construction. */
+function pleBlocks(states: readonly FeatureState[]): OnesBlock[] {
+  const blocks: OnesBlock[] = [];
+  let at = 0;
+  for (const s of states) {
+    if (s.kind === 'numeric' && s.knots.length > 2) {
+      const start = at + 3 + s.specials.length;
+      blocks.push({ start, end: start + s.knots.length - 1 });
+    }
+    at += featureWidth(s);
+  }
+  return blocks;
+}
+
 /** Converts a tfjs Sequential model of Dense (and inference-inert Dropout) layers into a DenseNet. */
-export function toDenseNet(model: tf.LayersModel): DenseNet {
+export function toDenseNet(model: tf.LayersModel, blocks: readonly OnesBlock[] = []): DenseNet {
   const layers: DenseLayer[] = [];
   for (const layer of model.layers) {
     const cls = layer.getClassName();
@@ -40,7 +54,7 @@ export function toDenseNet(model: tf.LayersModel): DenseNet {
       activation: act as Activation,
     });
   }
-  return new DenseNet(layers);
+  return new DenseNet(layers, blocks);
 }
 
 function checkConsistency(b: Bundle): void {
@@ -160,7 +174,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       throw new BundleError(`${dir}: cannot load the network: ${(e as Error).message}`);
     }
     try {
-      net = toDenseNet(tfModel);
+      net = toDenseNet(tfModel, pleBlocks(bundle.preprocessing));
       if (net.inputWidth !== bundle.model.network.inputWidth)
         throw new BundleError(`${dir}: model.json takes ${net.inputWidth} inputs, bundle.json says ${bundle.model.network.inputWidth}`);
       const probes = probeRows(bundle);
