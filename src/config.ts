@@ -12,7 +12,7 @@ const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 /**
  * API keys: `ARREARS_API_KEYS` is a JSON array of `{ "name", "sha256", "roles": [...] }`. Only the
- * SHA-256 of each key is configured, never the key itself (`npm run keys -- --hash <key>`).
+ * SHA-256 of each key is configured, never the key itself (`npm run keys -- --name <n> --roles <r> [<key>]`).
  */
 export const ApiKeyEntry = z.strictObject({
   name: z.string().min(1),
@@ -33,7 +33,8 @@ const EnvSchema = z.object({
   ARREARS_API_KEYS: z.string().default('[]'),
   /** Development mode: no API keys required. Never in production; the server warns loudly. */
   ARREARS_AUTH_DISABLED: bool.default(false),
-  ARREARS_BODY_LIMIT_BYTES: int(5 * 1024 * 1024),
+  // 8 MiB: a full 10,000-row batch of a ~30-feature bundle is about 6 MB of JSON.
+  ARREARS_BODY_LIMIT_BYTES: int(8 * 1024 * 1024),
   ARREARS_BATCH_MAX: int(10_000),
   ARREARS_RATE_LIMIT_PER_MIN: int(6_000),
   ARREARS_MAX_EVENT_LOOP_DELAY_MS: int(1_000),
