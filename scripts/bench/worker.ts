@@ -21,7 +21,7 @@ import { initBackend } from '../../src/model/backend.js';
 import { loadChampion } from '../../src/model/load.js';
 import { CollectionService } from '../../src/worker/collection.js';
 import { loadPolicyFile } from '../../src/worker/policy-file.js';
-import { makeIntakeProcessor } from '../../src/worker/processor.js';
+import { fixedModel, makeIntakeProcessor } from '../../src/worker/processor.js';
 import { createIntakeQueue, createIntakeWorker, enqueueSnapshots, type IntakeJobInput } from '../../src/worker/queues.js';
 import { WorklistStore } from '../../src/worker/worklist.js';
 
@@ -121,7 +121,7 @@ try {
   log(`reference (no-op processor): ${(refMs / 1000).toFixed(2)} s`);
   const store = new WorklistStore({ redis, prefix: ourPrefix });
   const service = new CollectionService(store, policy, config.leaseSeconds * 1000);
-  const ourMs = await drain(ourPrefix, makeIntakeProcessor({ model: () => model, service, now: () => NOW }), snapshots);
+  const ourMs = await drain(ourPrefix, makeIntakeProcessor({ acquire: fixedModel(model), service, now: () => NOW }), snapshots);
   log(`ours (score + policy + gate + assign): ${(ourMs / 1000).toFixed(2)} s`);
   const sizes = await store.sizes();
 

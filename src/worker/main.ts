@@ -11,11 +11,8 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
 import { loadChampion } from '../model/load.js';
 import type { LoadedModel } from '../model/types.js';
-import { CollectionService } from './collection.js';
-import { loadPolicyFile } from './policy-file.js';
-import { makeIntakeProcessor } from './processor.js';
-import { createIntakeWorker, queueNames } from './queues.js';
-import { WorklistStore } from './worklist.js';
+import { queueNames } from './queues.js';
+import { createCollectionRuntime, startIntakeWorker } from './runtime.js';
 
 let config: Config;
 try {
@@ -31,48 +28,44 @@ try {
 const logger = pino({ level: config.logLevel, name: 'arrears-worker' });
 const backend = await initBackend(config.tfBackend);
 let model: LoadedModel = await loadChampion(config.modelsDir);
-const policy = await loadPolicyFile(config.policyFile);
-logger.info({ backend, model: `${model.bundle.name}/${model.bundle.version}`, policy: policy.version }, 'worker starting');
+const runtime = await createCollectionRuntime(config, { log: logger });
+logger.info({ backend, model: `${model.bundle.name}/${model.bundle.version}`, policy: runtime.policy.version }, 'worker starting');
 
-// Workers block on Redis: BullMQ needs maxRetriesPerRequest null so commands wait out a reconnect.
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-let lastError = 0;
-const onError = (err: Error) => {
-  if (Date.now() - lastError > 10_000) logger.warn({ err: err.message }, 'redis error (retrying)');
-  lastError = Date.now();
+// Reference-counted so a reload never disposes a model a job is still scoring with.
+const inUse = new Map<LoadedModel, number>();
+const retired = new Set<LoadedModel>();
+const acquire = () => {
+  const m = model;
+  inUse.set(m, (inUse.get(m) ?? 0) + 1);
+  return {
+    model: m,
+    release: () => {
+      const n = (inUse.get(m) ?? 1) - 1;
+      if (n > 0) return void inUse.set(m, n);
+      inUse.delete(m);
+      if (retired.delete(m)) m.dispose();
+    },
+  };
 };
-redis.on('error', onError);
-
-const store = new WorklistStore({ redis, prefix: config.redisPrefix });
-const service = new CollectionService(store, policy, config.leaseSeconds * 1000);
-const processor = makeIntakeProcessor({ model: () => model, service });
-
-const worker = createIntakeWorker({
-  connection: redis,
-  prefix: config.redisPrefix,
-  processor: async (job) => processor(job),
-  concurrency: Math.max(1, config.workerConcurrency),
-  onError,
-});
-worker.on('failed', (job, err) => logger.warn({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'intake job failed'));
-worker.on('completed', (job, r) => logger.debug({ job: job.id, ...r, rejected: r.rejected.length }, 'intake job done'));
 
 async function reloadModel(why: string): Promise<void> {
   try {
     const next = await loadChampion(config.modelsDir);
     const old = model;
     model = next;
-    // Jobs read the model when they start; a job already scoring holds its own reference.
-    setTimeout(() => old.dispose(), 60_000).unref();
+    if (inUse.has(old)) retired.add(old);
+    else if (old !== next) old.dispose();
     logger.info({ why, model: `${next.bundle.name}/${next.bundle.version}` }, 'champion reloaded');
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'champion reload failed; keeping the current model');
   }
 }
 
+const worker = startIntakeWorker(runtime, config, acquire, logger);
+
 // The API announces promotions on `${prefix}:models` (src/api/plugins/model.ts, modelsChannel).
-const sub = redis.duplicate();
-sub.on('error', onError);
+const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+sub.on('error', () => undefined);
 sub.on('message', () => void reloadModel('promotion announced'));
 sub.subscribe(`${config.redisPrefix}:models`).catch((err: Error) => logger.warn({ err: err.message }, 'cannot subscribe to promotions'));
 process.on('SIGHUP', () => void reloadModel('SIGHUP'));
@@ -84,6 +77,6 @@ closeWithGrace({ delay: 30_000, logger }, async ({ err, signal }) => {
   else logger.info({ signal }, 'closing: finishing active jobs');
   await worker.close();
   sub.disconnect();
-  await redis.quit();
+  await runtime.close();
   model.dispose();
 });

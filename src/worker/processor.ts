@@ -21,9 +21,20 @@ export interface IntakeResult {
   model: string;
 }
 
+/** A model held for the length of one chunk; `release` lets a hot-swapping holder dispose it safely. */
+export interface ModelLease {
+  model: LoadedModel;
+  release(): void;
+}
+
+/** An `acquire` for a model that never changes under the processor (tests, benchmarks). */
+export const fixedModel =
+  (model: LoadedModel): (() => ModelLease) =>
+  () => ({ model, release: () => undefined });
+
 export interface ProcessorDeps {
-  /** The model to score with, read per job so a hot swap takes effect on the next chunk. */
-  model: () => LoadedModel;
+  /** Takes the model to score with, per job, so a hot swap takes effect on the next chunk. */
+  acquire: () => ModelLease;
   service: CollectionService;
   now?: () => number;
 }
@@ -38,11 +49,19 @@ export function makeIntakeProcessor(deps: ProcessorDeps) {
       const issues = parsed.error.issues.slice(0, MAX_REASONS_IN_MESSAGE).map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
       throw new UnrecoverableError(`invalid intake job ${job.id}: ${issues.join('; ')}${parsed.error.issues.length > MAX_REASONS_IN_MESSAGE ? ` (+${parsed.error.issues.length - MAX_REASONS_IN_MESSAGE} more)` : ''}`);
     }
-    const model = deps.model();
+    const lease = deps.acquire();
+    try {
+      return await processChunk(parsed.data.snapshots, lease.model, job.id);
+    } finally {
+      lease.release();
+    }
+  };
+
+  async function processChunk(snapshots: Snapshot[], model: LoadedModel, jobId: string | undefined): Promise<IntakeResult> {
     const spec = model.bundle.features;
     const valid: Snapshot[] = [];
     const rejected: IntakeResult['rejected'] = [];
-    for (const s of parsed.data.snapshots) {
+    for (const s of snapshots) {
       const details = featureIssues(s.features, spec);
       if (details.length) rejected.push({ accountId: s.accountId, details });
       else valid.push(s);
@@ -53,7 +72,7 @@ export function makeIntakeProcessor(deps: ProcessorDeps) {
     if (valid.length === 0) {
       const first = rejected[0];
       throw new UnrecoverableError(
-        `intake job ${job.id}: none of its ${rejected.length} snapshots fits model ${modelRef}; first: ${first.accountId} ${first.details
+        `intake job ${jobId}: none of its ${rejected.length} snapshots fits model ${modelRef}; first: ${first.accountId} ${first.details
           .slice(0, 3)
           .map((d) => `${d.path}: ${d.issue}`)
           .join('; ')}`,
@@ -64,5 +83,5 @@ export function makeIntakeProcessor(deps: ProcessorDeps) {
     const results: IntakeResult['results'] = {};
     for (const r of outcomes) results[r] = (results[r] ?? 0) + 1;
     return { scored: valid.length, rejected, results, model: modelRef };
-  };
+  }
 }

@@ -6,10 +6,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { buildApp } from '../../src/api/app.js';
 import { installErrorHandler } from '../../src/api/error-handler.js';
 import auth, { sha256Hex } from '../../src/api/plugins/auth.js';
-import collectionRoutes from '../../src/api/routes/collection.js';
+import collectionRoutes, { mountCollection } from '../../src/api/routes/collection.js';
 import { registerQueueBoard } from '../../src/api/routes/queue-board.js';
 import { loadConfig } from '../../src/config.js';
+import { checkContact, NO_HISTORY } from '../../src/domain/collection/compliance.js';
 import { createIntakeQueue, type IntakeJobInput } from '../../src/worker/queues.js';
+import { fixedModel } from '../../src/worker/processor.js';
+import { createCollectionRuntime, startIntakeWorker } from '../../src/worker/runtime.js';
 import { service, snapshot } from '../helpers/collection.js';
 import { loadTiny, tinyFeatures } from '../helpers/models.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
@@ -196,28 +199,33 @@ describe('queue dashboard', () => {
 });
 
 describe('inside buildApp', () => {
-  it('mounts through registerCollection, behind the app auth and error handler', async () => {
+  it('mounts through registerCollection with a runtime; an in-process worker turns a POST into a claimable item', async () => {
     const model = await loadTiny();
-    const full = await buildApp({
-      config,
-      model,
-      watchRegistry: false,
-      defaultMetrics: false,
-      registerCollection: async (a) => {
-        await a.register(collectionRoutes, { queue, service: ctx.svc, batchMax: config.batchMax, chunkSize: config.workerBatch });
-        await registerQueueBoard(a, [queue]);
-      },
-    });
+    const cfg = { ...config, redisPrefix: prefix, workerConcurrency: 1 };
+    const rt = await createCollectionRuntime(cfg);
+    await new Promise((r) => (rt.redis.status === 'ready' ? r(null) : rt.redis.once('ready', r)));
+    const worker = startIntakeWorker(rt, cfg, fixedModel(model));
+    const full = await buildApp({ config: cfg, model, watchRegistry: false, defaultMetrics: false, registerCollection: (a) => mountCollection(a, rt, cfg) });
     try {
-      const r = await full.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ accountId: 'Z9' }) });
+      const done = new Promise((r) => worker.once('completed', r));
+      // The runtime uses the real clock: pick a place where it is contact time now.
+      const places = [['US', 'America/New_York'], ['US', 'Pacific/Honolulu'], ['CN', 'Asia/Shanghai']] as const;
+      const [jurisdiction, timezone] = places.find(([j, tz]) => checkContact({ channel: 'sms', at: Date.now() + 60_000 }, { jurisdiction: j, timezone: tz, flags: {} }, NO_HISTORY).allowed)!;
+      const r = await full.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ accountId: 'Z9', jurisdiction, timezone, asOf: new Date().toISOString().slice(0, 10) }) });
       expect(r.statusCode).toBe(202);
+      await done;
+      const acct = await full.inject({ method: 'GET', url: '/v1/accounts/Z9', headers: as('collector') });
+      expect(acct.json().assignment).toMatchObject({ state: 'queued', model: `${model.bundle.name}/${model.bundle.version}` });
       const bad = await full.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ asOf: '12/05/2026' }) });
       expect(bad.json().error).toMatchObject({ code: 'ARREARS_VALIDATION', details: [{ path: 'asOf' }] });
+      expect((await full.inject({ method: 'GET', url: '/admin/queues', headers: as('admin') })).statusCode).toBe(200);
       const doc = await full.inject({ method: 'GET', url: '/docs/json' });
       expect(doc.statusCode).toBe(200);
       expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/v1/delinquencies', '/v1/worklists/{queue}/claim', '/v1/accounts/{id}']));
     } finally {
       await full.close();
+      await worker.close();
+      await rt.close();
     }
   });
 });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeIntakeProcessor } from '../../src/worker/processor.js';
+import { fixedModel, makeIntakeProcessor } from '../../src/worker/processor.js';
 import { createIntakeQueue, createIntakeWorker, enqueueSnapshots, type IntakeJobInput } from '../../src/worker/queues.js';
 import { service } from '../helpers/collection.js';
 import { loadTiny, tinyFeatures } from '../helpers/models.js';
@@ -62,7 +62,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
       prefix,
       lockDuration: 2_000,
       stalledInterval: 1_000,
-      processor: makeIntakeProcessor({ model: () => model, service: ctx.svc, now: () => noonCDT }),
+      processor: makeIntakeProcessor({ acquire: fixedModel(model), service: ctx.svc, now: () => noonCDT }),
     });
     cleanups.push(() => workerConn.quit(), () => worker.close());
     const job = await new Promise<{ id?: string; attemptsStarted?: number; stalledCounter?: number }>((resolve) => worker.once('completed', (j) => resolve(j)));

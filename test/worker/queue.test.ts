@@ -2,7 +2,7 @@ import { Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../../src/model/types.js';
-import { makeIntakeProcessor, type IntakeResult } from '../../src/worker/processor.js';
+import { fixedModel, makeIntakeProcessor, type IntakeResult } from '../../src/worker/processor.js';
 import { chunkJobId, createIntakeQueue, createIntakeWorker, enqueueSnapshots, queueNames, snapshotJobId, type IntakeJobInput } from '../../src/worker/queues.js';
 import { bullPrefix } from '../../src/worker/keys.js';
 import { service } from '../helpers/collection.js';
@@ -55,7 +55,7 @@ afterEach(async () => {
 
 function start(model: LoadedModel, wrap?: (p: (job: Job<IntakeJobInput>) => Promise<IntakeResult>) => (job: Job<IntakeJobInput>) => Promise<IntakeResult>) {
   const ctx = service(redis, prefix);
-  const base = makeIntakeProcessor({ model: () => model, service: ctx.svc, now: () => noonCDT });
+  const base = makeIntakeProcessor({ acquire: fixedModel(model), service: ctx.svc, now: () => noonCDT });
   const processor = wrap ? wrap(base) : base;
   worker = createIntakeWorker({ connection: workerConn, prefix, processor, concurrency: 2 });
   return ctx;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeIntakeProcessor } from '../../src/worker/processor.js';
+import { fixedModel, makeIntakeProcessor } from '../../src/worker/processor.js';
 import { createIntakeQueue, createIntakeWorker, enqueueSnapshots } from '../../src/worker/queues.js';
 import { service, snapshot } from '../helpers/collection.js';
 import { loadTiny, tinyFeatures } from '../helpers/models.js';
@@ -80,7 +80,7 @@ describe('Redis killed and restarted', () => {
 
     const model = await loadTiny();
     const queue = createIntakeQueue(producer, prefix);
-    const worker = createIntakeWorker({ connection: workerConn, prefix, processor: makeIntakeProcessor({ model: () => model, service: ctx.svc, now: () => noonCDT }) });
+    const worker = createIntakeWorker({ connection: workerConn, prefix, processor: makeIntakeProcessor({ acquire: fixedModel(model), service: ctx.svc, now: () => noonCDT }) });
     closers.push(() => queue.close(), () => worker.close(true));
     await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
 

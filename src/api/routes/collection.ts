@@ -9,16 +9,19 @@
  * validation) so each bad field is named with its full path, e.g. `items.3.timezone`.
  */
 import type { Queue as BullQueue } from 'bullmq';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { OutcomeError, OutcomeSchema } from '../../domain/collection/outcomes.js';
 import { AccountId, SnapshotSchema, type Snapshot } from '../../domain/collection/snapshot.js';
 import { QUEUES } from '../../domain/collection/types.js';
+import type { Config } from '../../config.js';
 import type { CollectionService } from '../../worker/collection.js';
 import { enqueueSnapshots, type IntakeJobInput } from '../../worker/queues.js';
+import type { CollectionRuntime } from '../../worker/runtime.js';
 import { ApiError, zodDetails } from '../errors.js';
 import { ErrorSchema } from '../schemas.js';
+import { registerQueueBoard } from './queue-board.js';
 
 export interface CollectionRoutesOptions {
   queue: BullQueue<IntakeJobInput>;
@@ -208,3 +211,12 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
 };
 
 export default collectionRoutes;
+
+/**
+ * Everything the collection API needs, for `buildApp({ registerCollection })`: the routes over a
+ * runtime from src/worker/runtime.ts, and the queue dashboard at /admin/queues (admin role).
+ */
+export async function mountCollection(app: FastifyInstance, rt: CollectionRuntime, config: Pick<Config, 'batchMax' | 'workerBatch'>): Promise<void> {
+  await app.register(collectionRoutes, { queue: rt.queue, service: rt.service, batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch) });
+  await registerQueueBoard(app, [rt.queue]);
+}

@@ -1,0 +1,93 @@
+/**
+ * Wiring shared by the worker process, the API server and in-process mode: one place that builds
+ * the Redis connections, the intake queue, the worklist store and the collection service from the
+ * config, and one that starts an intake worker over them.
+ *
+ *   const collection = await createCollectionRuntime(config);                       // API and worker
+ *   const worker = startIntakeWorker(collection, config, acquire, logger);          // worker (or in-process)
+ *   ...
+ *   await worker.close(); await collection.close();
+ */
+import type { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Policy } from '../domain/collection/policy.js';
+import { CollectionService } from './collection.js';
+import { loadPolicyFile } from './policy-file.js';
+import { makeIntakeProcessor, type IntakeResult, type ModelLease } from './processor.js';
+import { createIntakeQueue, createIntakeWorker, type IntakeJobInput } from './queues.js';
+import { WorklistStore } from './worklist.js';
+
+type RuntimeConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'policyFile' | 'leaseSeconds' | 'workerConcurrency'>;
+
+export interface RuntimeLog {
+  warn(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+export interface CollectionRuntime {
+  /** Fail-fast connection (no offline queue): producers and request paths answer 503 rather than wait. */
+  readonly redis: Redis;
+  readonly queue: Queue<IntakeJobInput>;
+  readonly store: WorklistStore;
+  readonly service: CollectionService;
+  readonly policy: Policy;
+  close(): Promise<void>;
+}
+
+function throttled(log: RuntimeLog | undefined, what: string): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last > 10_000) log?.warn({ err: err.message }, `${what}: redis error (retrying)`);
+    last = Date.now();
+  };
+}
+
+/** Connects, loads and validates the policy file (or takes `policy`), builds queue, store and service. */
+export async function createCollectionRuntime(config: RuntimeConfig, opts: { policy?: Policy; log?: RuntimeLog } = {}): Promise<CollectionRuntime> {
+  const policy = opts.policy ?? (await loadPolicyFile(config.policyFile));
+  const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', throttled(opts.log, 'collection'));
+  const queue = createIntakeQueue(redis, config.redisPrefix, throttled(opts.log, 'intake queue'));
+  const store = new WorklistStore({ redis, prefix: config.redisPrefix });
+  const service = new CollectionService(store, policy, config.leaseSeconds * 1000);
+  return {
+    redis,
+    queue,
+    store,
+    service,
+    policy,
+    async close() {
+      await queue.close().catch(() => undefined);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * Starts an intake worker on its own blocking connection (`maxRetriesPerRequest: null`, as BullMQ
+ * requires). Its assignments go through the runtime's fail-fast connection: a Redis outage fails
+ * the job, which BullMQ retries with backoff. `close()` on the returned worker finishes active jobs.
+ */
+export function startIntakeWorker(
+  rt: CollectionRuntime,
+  config: RuntimeConfig,
+  acquire: () => ModelLease,
+  log?: RuntimeLog,
+): Worker<IntakeJobInput, IntakeResult> {
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const onError = throttled(log, 'intake worker');
+  connection.on('error', onError);
+  const processor = makeIntakeProcessor({ acquire, service: rt.service });
+  const worker = createIntakeWorker({
+    connection,
+    prefix: config.redisPrefix,
+    processor: (job) => processor(job),
+    concurrency: Math.max(1, config.workerConcurrency),
+    onError,
+  }) as unknown as Worker<IntakeJobInput, IntakeResult>;
+  worker.on('failed', (job, err) => log?.warn({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'intake job failed'));
+  worker.on('completed', (job, r) => log?.debug?.({ job: job.id, scored: r.scored, rejected: r.rejected.length, results: r.results }, 'intake job done'));
+  worker.on('closed', () => connection.disconnect());
+  return worker;
+}
