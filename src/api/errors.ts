@@ -1,7 +1,7 @@
 /**
  * The one error catalogue of the HTTP API. Every error response has the shape
  * `{ error: { code, message, details: [{ path, issue }] } }`, and `code` is one of the stable codes
- * below: clients branch on the code, never on the message. Add new codes here (and to docs/api.md),
+ * below: clients branch on the code, never on the message. Add new codes here (and to the README ("Scoring API")),
  * never inline in a route.
  */
 

@@ -9,7 +9,7 @@ import type { Bundle } from '../domain/bundle.js';
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().describe('stable error code, e.g. ARREARS_VALIDATION (see docs/api.md)'),
+      code: z.string().describe('stable error code, e.g. ARREARS_VALIDATION (see the README ("Scoring API"))'),
       message: z.string(),
       details: z.array(z.object({ path: z.string(), issue: z.string() })),
     }),
@@ -21,7 +21,7 @@ const BorrowerId = z.string().min(1).max(128).describe('Caller reference, echoed
 /**
  * One bundle's feature schema. Every feature the model uses must be present: numeric features take
  * a finite number or null (unknown), categorical features a string or null. Fields the model does
- * not use are accepted and reported in `warnings` as `unknown_feature` (see docs/api.md for why).
+ * not use are accepted and reported in `warnings` as `unknown_feature` (see the README ("Scoring API") for why).
  */
 export function featureSchema(features: Bundle['features']) {
   const shape: Record<string, z.ZodType> = {};
