@@ -7,8 +7,10 @@ import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
+import { createCollectionRuntime, startIntakeWorker } from '../worker/runtime.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
+import { mountCollection } from './routes/collection.js';
 
 let config: Config;
 try {
@@ -35,12 +37,30 @@ redis.on('error', (err) => {
 });
 redis.connect().catch(() => undefined);
 
-const app = await buildApp({ config, logger, redis, backend });
+// The collection routes (intake, worklists, outcomes) share the worker's runtime: queue, store, policy.
+const collection = await createCollectionRuntime(config, { log: logger });
+const app = await buildApp({ config, logger, redis, backend, registerCollection: (a) => mountCollection(a, collection, config) });
+// ARREARS_WORKER_IN_PROCESS=true (demo, laptop): the intake worker runs inside the API process and
+// scores with the API's own champion; acquire/release keep a hot swap from disposing it mid-chunk.
+const worker = config.workerInProcess
+  ? startIntakeWorker(
+      collection,
+      config,
+      () => {
+        const s = app.models.acquire();
+        return { model: s.model, release: () => app.models.release(s) };
+      },
+      logger,
+    )
+  : null;
+if (worker) logger.info('intake worker running in-process (ARREARS_WORKER_IN_PROCESS)');
 
 closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing: draining in-flight requests');
   await app.close();
+  await worker?.close();
+  await collection.close();
   redis.disconnect();
 });
 
