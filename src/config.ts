@@ -115,3 +115,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseSeconds: e.ARREARS_LEASE_SECONDS,
   };
 }
+
+/** For entry points: the config, or a message naming each bad variable and exit code 2. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

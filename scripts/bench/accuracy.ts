@@ -50,21 +50,18 @@ if (refsMissing) say(`references skipped: ${refsMissing}`);
 const ablate: Ablation[] = (args.ablate ?? []).flatMap((a) => (a === 'all' ? (Object.keys(ABLATIONS) as Ablation[]) : [a as Ablation]));
 for (const a of ablate) if (!(a in ABLATIONS)) throw new Error(`--ablate: unknown "${a}"; choose from all, ${Object.keys(ABLATIONS).join(', ')}`);
 
+/** Trains our pipeline on one data set with the bench's seed and budget. */
+function train(cfg: Awaited<ReturnType<typeof readDatasetConfig>>['cfg'], d: (typeof DATASETS)[string], ablations: Ablation[], log: (m: string) => void) {
+  return trainPipeline(cfg, { configPath: d.config, dataDir: d.data, seed, backend: 'auto', budgetSeconds: parseDuration(args.budget!), ablations: new Set(ablations), log });
+}
+
 /** Ablation table: the full pipeline, then each part switched off, on the same rows and seed. */
 async function runAblations(name: string, d: (typeof DATASETS)[string]): Promise<void> {
   const { cfg } = await readDatasetConfig(d.config);
   const rows: { variant: string; auc: number; brier: number; ece: number; seconds: number }[] = [];
   for (const variant of ['full', ...ablate] as const) {
     const t0 = performance.now();
-    const trained = await trainPipeline(cfg, {
-      configPath: d.config,
-      dataDir: d.data,
-      seed,
-      backend: 'auto',
-      budgetSeconds: parseDuration(args.budget!),
-      ablations: new Set(variant === 'full' ? [] : [variant]),
-      log: () => {},
-    });
+    const trained = await train(cfg, d, variant === 'full' ? [] : [variant], () => {});
     const m = summarize(Uint8Array.from(trained.split.test, (i) => trained.ds.label[i]), trained.pd.test);
     rows.push({ variant, auc: m.auc, brier: m.brier, ece: m.ece, seconds: (performance.now() - t0) / 1000 });
     say(`${name} ${variant}: AUC ${m.auc.toFixed(4)} Brier ${m.brier.toFixed(5)} ECE ${m.ece.toFixed(4)}`);
@@ -93,15 +90,8 @@ for (const name of names) {
   const { cfg, text } = await readDatasetConfig(d.config);
   say(`\n== ${name} ==`);
   const t0 = performance.now();
-  const trained = await trainPipeline(cfg, {
-    configPath: d.config,
-    dataDir: d.data,
-    seed,
-    backend: 'auto',
-    budgetSeconds: parseDuration(args.budget!),
-    log: (m) => {
-      if (!m.includes(' epoch ')) say(m);
-    },
+  const trained = await train(cfg, d, [], (m) => {
+    if (!m.includes(' epoch ')) say(m);
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   const work = await mkdtemp(join(tmpdir(), `arrears-bench-${name}-`));

@@ -5,23 +5,14 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadConfigOrExit, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
 import { createCollectionRuntime, startIntakeWorker } from '../worker/runtime.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
 import { mountCollection } from './routes/collection.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (e) {
-  if (e instanceof ConfigError) {
-    console.error(e.message);
-    process.exit(2);
-  }
-  throw e;
-}
+const config: Config = loadConfigOrExit();
 
 const logger = createLogger(config);
 const backend = await initBackend(config.tfBackend);

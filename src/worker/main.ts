@@ -7,23 +7,14 @@
 import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadConfigOrExit, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
 import { loadChampion } from '../model/load.js';
 import type { LoadedModel } from '../model/types.js';
 import { queueNames } from './queues.js';
 import { createCollectionRuntime, startIntakeWorker } from './runtime.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (e) {
-  if (e instanceof ConfigError) {
-    console.error(e.message);
-    process.exit(2);
-  }
-  throw e;
-}
+const config: Config = loadConfigOrExit();
 
 const logger = pino({ level: config.logLevel, name: 'arrears-worker' });
 const backend = await initBackend(config.tfBackend);
