@@ -1,15 +1,10 @@
-/** Mean binary log loss; `fromLogits` takes raw logits instead of probabilities. */
-export function logloss(y: ArrayLike<number>, v: ArrayLike<number>, fromLogits = false): number {
+/**
+ * Mean binary log loss straight from logits, log(1 + e^z) - y z computed stably: early stopping
+ * reads it every epoch, and going through probabilities would lose precision at large |z|.
+ * (Log loss of probabilities is `logloss` in src/domain/metrics.ts.)
+ */
+export function loglossFromLogits(y: ArrayLike<number>, z: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (fromLogits) {
-      // log(1 + e^z) - y z, computed stably
-      const z = v[i];
-      s += Math.max(z, 0) - z * y[i] + Math.log1p(Math.exp(-Math.abs(z)));
-    } else {
-      const p = Math.min(Math.max(v[i], 1e-15), 1 - 1e-15);
-      s -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    }
-  }
+  for (let i = 0; i < y.length; i++) s += Math.max(z[i], 0) - z[i] * y[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
   return s / y.length;
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, shuffle } from '../src/domain/random.js';
-import { logloss } from './losses.js';
+import { loglossFromLogits } from './losses.js';
 
 export interface NetParams {
   hidden: number[];
@@ -136,7 +136,7 @@ export async function fitNet(
       ys.dispose();
       lossSum += (h.history.loss[0] as number) * (e - s);
     }
-    const valLoss = logloss(holdY, predictLogits(model, m, holdRows), true);
+    const valLoss = loglossFromLogits(holdY, predictLogits(model, m, holdRows));
     const improved = valLoss < best - 1e-6;
     if (improved) {
       best = valLoss;

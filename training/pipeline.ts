@@ -14,7 +14,7 @@ import { fitPlatt } from './calibrate.js';
 import { loadDataset, type Dataset } from './data.js';
 import { FoldPool } from './fold-pool.js';
 import { makeFolds, type Fold } from './folds.js';
-import { logloss } from './losses.js';
+import { logloss } from '../src/domain/metrics.js';
 import { encodeRows } from './matrix.js';
 import { fitNet, mergeMembers, predictLogits, type FitResult, type Matrix, type NetParams } from './network.js';
 import { DEFAULT_BINNING, fitPreprocessing } from './preprocess.js';
