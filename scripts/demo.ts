@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
+import { deleteKeys } from '../src/worker/keys.js';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
@@ -133,13 +134,7 @@ try {
   for (const c of children) c.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null)));
   if (!args.keep && redis.status === 'ready') {
-    let cursor = '0';
-    let n = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) n += await redis.del(...keys);
-    } while (cursor !== '0');
+    const n = await deleteKeys(redis, prefix);
     say(`\ncleaned up ${n} Redis keys under ${prefix} (--keep keeps them)`);
   }
   redis.disconnect();

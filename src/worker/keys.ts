@@ -6,6 +6,7 @@
  * on a Redis Cluster. BullMQ's keys get their own tag (`{<prefix>:bull}`): nothing updates a queue
  * and a worklist in the same script, so they may live in different slots.
  */
+import type { Redis } from 'ioredis';
 import type { Queue } from '../domain/collection/types.js';
 
 const tagged = (prefix: string): string => (/\{.+\}/.test(prefix) ? prefix : `{${prefix}}`);
@@ -56,3 +57,18 @@ export function collectionKeys(prefix: string): CollectionKeys {
 
 /** BullMQ's `prefix` option: its own hash tag, so each queue's keys share a slot. */
 export const bullPrefix = (prefix: string): string => `{${prefix.replace(/[{}]/g, '')}:bull}`;
+
+/**
+ * Deletes every key whose name contains `prefix`: the worklist keys (`{prefix}:...`) and BullMQ's
+ * (`{prefix:bull}:...`). For tests, demos and decommissioning a deployment's prefix.
+ */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) n += await redis.del(...keys);
+  } while (cursor !== '0');
+  return n;
+}

@@ -16,14 +16,4 @@ export function connect(opts: { maxRetriesPerRequest?: number | null; producer?:
   return r;
 }
 
-/** Deletes every key whose name contains `prefix` (worklist keys are `{prefix}:...`, BullMQ's `{prefix:bull}:...`). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let n = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) n += await redis.del(...keys);
-  } while (cursor !== '0');
-  return n;
-}
+export { deleteKeys } from '../../src/worker/keys.js';
