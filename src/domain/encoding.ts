@@ -128,6 +128,7 @@ export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, a
   const special = x === null ? -1 : s.specials.indexOf(x);
   if (x === null) {
     out[at + 2] = 1;
+    warnings?.push({ feature: s.name, issue: 'missing' });
     if (s.missing === 'median') x = s.median;
     else return at + width; // scaled raw and PLE stay 0: the missing flag carries it
   } else if (special >= 0) {

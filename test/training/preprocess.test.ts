@@ -91,7 +91,9 @@ describe('encodeFeature (the serving transform)', () => {
 
   it('flags missing and special values and leaves the magnitude inputs at 0', () => {
     const m = new Float32Array(featureWidth(s));
-    encodeFeature(s, null, m, 0);
+    const warnings: EncodeWarning[] = [];
+    encodeFeature(s, null, m, 0, warnings);
+    expect(warnings).toEqual([{ feature: 'x', issue: 'missing' }]);
     expect(m[2]).toBe(1);
     expect(Array.from(m.slice(4)).every((v) => v === 0)).toBe(true);
     const sp = new Float32Array(featureWidth(s));
