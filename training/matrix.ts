@@ -40,7 +40,3 @@ export function encodeRows(states: readonly FeatureState[], cols: readonly Colum
   }
   return { x, woe, width, rows: n };
 }
-
-export function labelsOf(label: Uint8Array, rows: ArrayLike<number>): Float32Array {
-  return Float32Array.from({ length: rows.length }, (_, i) => label[rows[i]]);
-}

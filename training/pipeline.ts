@@ -117,8 +117,7 @@ const blend = (zs: Float32Array, zn: Float32Array | null, w: number) => Float64A
 
 export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promise<Trained> {
   const seconds: Record<string, number> = {};
-  const started = performance.now();
-  let t = started;
+  let t = performance.now();
   o.log('step 1/7  reading data');
   const ds = await loadDataset(cfg, { configPath: o.configPath, dataDir: o.dataDir, log: (m) => o.log(`          ${m}`) });
   seconds.read = since(t);

@@ -3,8 +3,7 @@
  * Pure functions over the bundle's fitted state.
  */
 import type { Bundle, Calibration, Scaling } from './bundle.js';
-import type { FeatureState, RawRow } from './encoding.js';
-import { featureWoe } from './encoding.js';
+import type { FeatureState } from './encoding.js';
 
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 export const logit = (p: number): number => {
@@ -90,11 +89,4 @@ export function reasonCodes(
     const f = bundle.features[j];
     return { code: f.reason.code, feature: f.name, text: f.reason.text };
   });
-}
-
-/** WoE vector of a raw row (no network inputs): enough for scorecard-only scoring and reasons. */
-export function woeVector(states: readonly FeatureState[], row: RawRow): Float32Array {
-  const out = new Float32Array(states.length);
-  for (let j = 0; j < states.length; j++) out[j] = featureWoe(states[j], row[states[j].name]);
-  return out;
 }

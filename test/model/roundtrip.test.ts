@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('bundle round trip', () => {
     expect(trained.network).not.toBeNull(); // the fixture's blend keeps the network, so there are weights to corrupt
     const copy = join(dir, 'corrupt');
     await rm(copy, { recursive: true, force: true });
-    await (await import('node:fs/promises')).cp(bundleDir, copy, { recursive: true });
+    await cp(bundleDir, copy, { recursive: true });
     const w = await readFile(join(copy, 'weights.bin'));
     await writeFile(join(copy, 'weights.bin'), w.subarray(0, w.length - 8));
     await expect(loadModel(copy)).rejects.toThrow(/weights\.bin: holds/);
@@ -60,7 +60,7 @@ describe('bundle round trip', () => {
 
   it('refuses a bundle.json with a broken field, naming it', async () => {
     const copy = join(dir, 'badjson');
-    await (await import('node:fs/promises')).cp(bundleDir, copy, { recursive: true });
+    await cp(bundleDir, copy, { recursive: true });
     const b = JSON.parse(await readFile(join(copy, 'bundle.json'), 'utf8'));
     b.scaling.pdo = 'twenty';
     await writeFile(join(copy, 'bundle.json'), JSON.stringify(b));
