@@ -61,7 +61,7 @@ function realisticRows(b: Bundle, n: number, seed = 7): Record<string, number | 
 }
 
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ port: number; backend: string; ref: string; stop: () => void }> {
-  const child = fork(join(import.meta.dirname, 'api-server.ts'), [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(join(import.meta.dirname, 'api-server.ts'), [], { env, execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_CPU_PROF] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const msg = await new Promise<{ port?: number; backend?: string; ref?: string; error?: string }>((ok, fail) => {
     child.once('message', (m) => ok(m as never));
     child.once('exit', (code) => fail(new Error(`bench server exited with ${code}`)));

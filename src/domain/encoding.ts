@@ -61,7 +61,8 @@ export function inputWidth(states: readonly FeatureState[]): number {
   return w;
 }
 
-function binIndex(edges: readonly number[], x: number): number {
+/** The bin `x` falls in: the index of the first edge >= x (edges.length when x is past the last). */
+export function binIndex(edges: ArrayLike<number>, x: number): number {
   // Binary search for the first edge >= x.
   let lo = 0;
   let hi = edges.length;
@@ -73,7 +74,8 @@ function binIndex(edges: readonly number[], x: number): number {
   return lo;
 }
 
-function toNumber(v: RawValue): number | null {
+/** A raw value as the encoder reads it: a finite number, or null for missing. */
+export function toNumber(v: RawValue): number | null {
   if (v === null || v === undefined || v === '') return null;
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'boolean') return v ? 1 : 0;

@@ -1,7 +1,11 @@
 /**
- * A plain Float32Array forward pass for the bundle's small dense network. tfjs pays a fixed
+ * A plain typed-array forward pass for the bundle's small dense network. tfjs pays a fixed
  * per-call overhead that dominates single-row scoring; this evaluator has none and is checked
  * against tfjs's own predict when a bundle loads (see load.ts).
+ *
+ * Serving does not call `forward` on encoded vectors: feature-tables.ts computes the first layer
+ * straight from raw values and hands its pre-activations to `tail`. `forward` is the reference
+ * both are checked against.
  */
 
 export type Activation = 'relu' | 'linear' | 'sigmoid' | 'tanh' | 'elu';
@@ -48,96 +52,82 @@ function rowRanges(l: DenseLayer): Int32Array {
   return r;
 }
 
-/**
- * A block of first-layer inputs known to read 1, 1, ..., 1, f, 0, ..., 0 (a piecewise-linear
- * encoding): its contribution is a prefix sum of kernel rows plus f times the next row, two
- * vector adds instead of one per segment.
- */
-export interface OnesBlock {
-  start: number;
-  end: number;
-}
-
-interface PreparedBlock extends OnesBlock {
-  /** prefix[m * units + o] = sum of kernel rows start .. start+m-1, column o. */
-  prefix: Float64Array;
+interface Prepared {
+  inputs: number;
+  units: number;
+  /** Float64 copies: mixing Float32Array loads into a float64 accumulator costs a conversion per MAC. */
+  kernel: Float64Array;
+  bias: Float64Array;
+  activation: Activation;
+  ranges: Int32Array;
+  out: Float64Array;
 }
 
 export class DenseNet {
-  private readonly buffers: Float32Array[];
-  private readonly ranges: Int32Array[];
-  private readonly blocks: PreparedBlock[];
-  /** For each first-layer input, the block it starts (index), -1 outside blocks, -2 inside one. */
-  private readonly blockAt: Int32Array;
+  private readonly prepared: Prepared[];
 
-  constructor(
-    readonly layers: readonly DenseLayer[],
-    onesBlocks: readonly OnesBlock[] = [],
-  ) {
+  constructor(readonly layers: readonly DenseLayer[]) {
     if (layers.length === 0) throw new Error('a dense network needs at least one layer');
     for (let i = 1; i < layers.length; i++)
       if (layers[i].inputs !== layers[i - 1].units) throw new Error(`layer ${i} expects ${layers[i].inputs} inputs, gets ${layers[i - 1].units}`);
     if (layers[layers.length - 1].units !== 1) throw new Error('the last layer must have one unit (the logit)');
-    this.buffers = layers.map((l) => new Float32Array(l.units));
-    this.ranges = layers.map(rowRanges);
-    const l0 = layers[0];
-    this.blockAt = new Int32Array(l0.inputs).fill(-1);
-    this.blocks = onesBlocks.map(({ start, end }, bi) => {
-      if (start < 0 || end > l0.inputs || end <= start) throw new Error(`bad ones block [${start}, ${end})`);
-      const prefix = new Float64Array((end - start + 1) * l0.units);
-      for (let m = 1; m <= end - start; m++)
-        for (let o = 0; o < l0.units; o++) prefix[m * l0.units + o] = prefix[(m - 1) * l0.units + o] + l0.kernel[(start + m - 1) * l0.units + o];
-      this.blockAt[start] = bi;
-      this.blockAt.fill(-2, start + 1, end);
-      return { start, end, prefix };
-    });
+    this.prepared = layers.map((l) => ({
+      inputs: l.inputs,
+      units: l.units,
+      kernel: Float64Array.from(l.kernel),
+      bias: Float64Array.from(l.bias),
+      activation: l.activation,
+      ranges: rowRanges(l),
+      out: new Float64Array(l.units),
+    }));
   }
 
   get inputWidth(): number {
     return this.layers[0].inputs;
   }
 
-  /** The network's output for one input vector (a logit for our models). */
+  /** Width of the first layer's output: what `tail` takes. */
+  get hiddenWidth(): number {
+    return this.layers[0].units;
+  }
+
+  /** The network's output for one encoded input vector (a logit for our models). */
   forward(x: Float32Array, offset = 0): number {
-    let input = x;
-    let base = offset;
-    for (let li = 0; li < this.layers.length; li++) {
-      const { inputs, units, kernel, bias, activation } = this.layers[li];
-      const out = this.buffers[li];
-      const range = this.ranges[li];
-      out.set(bias);
-      for (let i = 0; i < inputs; i++) {
-        if (li === 0 && this.blockAt[i] !== -1) {
-          if (this.blockAt[i] >= 0) this.addBlock(this.blocks[this.blockAt[i]], input, base, out, units, kernel);
-          continue;
-        }
-        const xi = input[base + i];
-        if (xi === 0) continue; // one-hot, flags and piecewise-linear inputs are mostly zero
-        const row = i * units;
-        const hi = range[2 * i + 1];
-        for (let o = range[2 * i]; o < hi; o++) out[o] += xi * kernel[row + o];
-      }
-      if (activation !== 'linear') for (let o = 0; o < units; o++) out[o] = activate(activation, out[o]);
+    const first = this.prepared[0];
+    const h = first.out;
+    h.set(first.bias);
+    this.accumulate(first, x, offset, h);
+    return this.tail(h);
+  }
+
+  /**
+   * The rest of the network, from the first layer's pre-activations `h` (bias included). `h` may
+   * be overwritten.
+   */
+  tail(h: Float64Array): number {
+    const p = this.prepared;
+    const a0 = p[0].activation;
+    if (a0 !== 'linear') for (let o = 0; o < h.length; o++) h[o] = activate(a0, h[o]);
+    let input = h;
+    for (let li = 1; li < p.length; li++) {
+      const layer = p[li];
+      const out = layer.out;
+      out.set(layer.bias);
+      this.accumulate(layer, input, 0, out);
+      if (layer.activation !== 'linear') for (let o = 0; o < out.length; o++) out[o] = activate(layer.activation, out[o]);
       input = out;
-      base = 0;
     }
     return input[0];
   }
 
-  private addBlock(b: PreparedBlock, x: Float32Array, base: number, out: Float32Array, units: number, kernel: Float32Array): void {
-    let m = 0;
-    const n = b.end - b.start;
-    while (m < n && x[base + b.start + m] === 1) m++;
-    const p = m * units;
-    for (let o = 0; o < units; o++) out[o] += b.prefix[p + o];
-    if (m < n) {
-      const f = x[base + b.start + m];
-      if (f !== 0) {
-        const row = (b.start + m) * units;
-        for (let o = 0; o < units; o++) out[o] += f * kernel[row + o];
-      }
-      // Past the partial segment every input must be 0; anything else is not this encoding.
-      for (let k = m + 1; k < n; k++) if (x[base + b.start + k] !== 0) throw new Error(`input ${b.start + k} breaks the 1..1,f,0..0 pattern`);
+  private accumulate(l: Prepared, x: Float32Array | Float64Array, base: number, out: Float64Array): void {
+    const { inputs, units, kernel, ranges } = l;
+    for (let i = 0; i < inputs; i++) {
+      const xi = x[base + i];
+      if (xi === 0) continue; // one-hot, flags, piecewise-linear inputs and ReLU outputs are mostly zero
+      const row = i * units;
+      const hi = ranges[2 * i + 1];
+      for (let o = ranges[2 * i]; o < hi; o++) out[o] += xi * kernel[row + o];
     }
   }
 }

@@ -7,11 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BundleSchema, type Bundle } from '../domain/bundle.js';
-import { encodeRow, featureWidth, inputWidth, type EncodeWarning, type FeatureState, type RawRow } from '../domain/encoding.js';
+import { encodeRow, inputWidth, type EncodeWarning, type RawRow } from '../domain/encoding.js';
 import { bestContributions, calibrate, pdToPoints, reasonCodes, scorecardLogit, tierFor } from '../domain/scoring.js';
-import { DenseNet, type Activation, type DenseLayer, type OnesBlock } from './dense-net.js';
+import { DenseNet, type Activation, type DenseLayer } from './dense-net.js';
+import { FeatureTables } from './feature-tables.js';
 import { readArtifacts } from './io.js';
 import { championDir } from './registry.js';
+import { mulberry32 } from '../domain/random.js';
 import type { LoadedModel, ScoreResult } from './types.js';
 
 export class BundleError extends Error {
@@ -20,22 +22,8 @@ export class BundleError extends Error {
 
 const ACTIVATIONS = new Set(['relu', 'linear', 'sigmoid', 'tanh', 'elu']);
 
-/** The piecewise-linear input blocks of the encoding (see encodeFeature): 1..1, f, 0..0 by construction. */
-function pleBlocks(states: readonly FeatureState[]): OnesBlock[] {
-  const blocks: OnesBlock[] = [];
-  let at = 0;
-  for (const s of states) {
-    if (s.kind === 'numeric' && s.knots.length > 2) {
-      const start = at + 3 + s.specials.length;
-      blocks.push({ start, end: start + s.knots.length - 1 });
-    }
-    at += featureWidth(s);
-  }
-  return blocks;
-}
-
 /** Converts a tfjs Sequential model of Dense (and inference-inert Dropout) layers into a DenseNet. */
-export function toDenseNet(model: tf.LayersModel, blocks: readonly OnesBlock[] = []): DenseNet {
+export function toDenseNet(model: tf.LayersModel): DenseNet {
   const layers: DenseLayer[] = [];
   for (const layer of model.layers) {
     const cls = layer.getClassName();
@@ -54,7 +42,7 @@ export function toDenseNet(model: tf.LayersModel, blocks: readonly OnesBlock[] =
       activation: act as Activation,
     });
   }
-  return new DenseNet(layers, blocks);
+  return new DenseNet(layers);
 }
 
 function checkConsistency(b: Bundle): void {
@@ -89,17 +77,32 @@ export async function readBundleJson(dir: string): Promise<Bundle> {
   return parsed.data;
 }
 
+/** The network as served: first layer from raw values through the feature tables, then the rest. */
+interface ServedNet {
+  net: DenseNet;
+  tables: FeatureTables;
+}
+
 class BundleModel implements LoadedModel {
   private readonly best: number[];
   private readonly width: number;
+  private readonly hidden: Float64Array;
 
   constructor(
     readonly bundle: Bundle,
     readonly dir: string,
-    private readonly net: DenseNet | null,
+    private readonly served: ServedNet | null,
   ) {
     this.best = bestContributions(bundle.preprocessing, bundle.model.scorecard.coef);
     this.width = inputWidth(bundle.preprocessing);
+    this.hidden = new Float64Array(served ? served.net.hiddenWidth : 0);
+  }
+
+  /** The network's logit for one raw row (0 without a network). */
+  networkLogit(row: RawRow): number {
+    if (!this.served) return 0;
+    this.served.tables.firstLayer(row, this.hidden);
+    return this.served.net.tail(this.hidden);
   }
 
   private *logits(rows: readonly RawRow[], warnings?: EncodeWarning[][]): Generator<{ z: number; woe: Float32Array }> {
@@ -109,7 +112,7 @@ class BundleModel implements LoadedModel {
       const woe = new Float32Array(this.bundle.preprocessing.length);
       encodeRow(this.bundle.preprocessing, rows[r], x, woe, warnings?.[r]);
       const zs = scorecardLogit(this.bundle.model.scorecard, woe);
-      const zn = this.net && w > 0 ? this.net.forward(x) : 0;
+      const zn = w > 0 ? this.networkLogit(rows[r]) : 0;
       yield { z: (1 - w) * zs + w * zn, woe };
     }
   }
@@ -160,12 +163,58 @@ function probeRows(b: Bundle): RawRow[] {
 }
 
 /**
+ * Rows that probe every table segment: each numeric value drawn from its breakpoints, specials,
+ * missing, out-of-range and in-range values; each categorical value from its categories, an unseen
+ * one and missing. Seeded, so a load is deterministic.
+ */
+function checkRows(b: Bundle, n: number): RawRow[] {
+  const rand = mulberry32(20261129);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  return Array.from({ length: n }, () => {
+    const row: Record<string, number | string | null> = {};
+    for (const s of b.preprocessing) {
+      if (s.kind === 'categorical') {
+        row[s.name] = pick([...s.categories, 'never-seen-category', null]);
+        continue;
+      }
+      const span = s.hi - s.lo || 1;
+      const u = rand();
+      if (u < 0.3) row[s.name] = pick([...s.edges, ...s.knots, s.lo, s.hi]);
+      else if (u < 0.4) row[s.name] = s.specials.length ? pick(s.specials) : null;
+      else if (u < 0.45) row[s.name] = null;
+      else if (u < 0.55) row[s.name] = rand() < 0.5 ? s.lo - span * rand() : s.hi + span * rand();
+      else row[s.name] = s.lo + span * rand();
+    }
+    return row;
+  });
+}
+
+/**
+ * The served path (feature tables + tail) must give the plain forward pass's logit on every check
+ * row. A mismatch is a bug in the tables, never something to serve through.
+ */
+function checkTables(dir: string, b: Bundle, net: DenseNet, tables: FeatureTables): void {
+  const x = new Float32Array(net.inputWidth);
+  const woe = new Float32Array(b.preprocessing.length);
+  const h = new Float64Array(net.hiddenWidth);
+  for (const [i, row] of [...probeRows(b), ...checkRows(b, 256)].entries()) {
+    encodeRow(b.preprocessing, row, x, woe);
+    const ref = net.forward(x);
+    tables.firstLayer(row, h);
+    const fast = net.tail(h);
+    if (!(Math.abs(fast - ref) <= 1e-5 * Math.max(1, Math.abs(ref))))
+      throw new BundleError(`${dir}: feature-table check failed on row ${i} (tables ${fast}, plain ${ref}): ${JSON.stringify(row)}`);
+  }
+}
+
+/**
  * Loads a bundle directory: validates bundle.json, loads the tfjs network, converts it to the plain
- * evaluator and checks the two agree to 1e-4 on probe rows before anything is served from it.
+ * evaluator, checks the two agree to 1e-4 on probe rows, then builds the first-layer feature tables
+ * and checks them against the plain evaluator, all before anything is served from it.
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const bundle = await readBundleJson(dir);
-  let net: DenseNet | null = null;
+  let served: ServedNet | null = null;
   if (bundle.model.network) {
     let tfModel: tf.LayersModel;
     try {
@@ -173,25 +222,30 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     } catch (e) {
       throw new BundleError(`${dir}: cannot load the network: ${(e as Error).message}`);
     }
+    let net: DenseNet;
     try {
-      net = toDenseNet(tfModel, pleBlocks(bundle.preprocessing));
+      net = toDenseNet(tfModel);
       if (net.inputWidth !== bundle.model.network.inputWidth)
         throw new BundleError(`${dir}: model.json takes ${net.inputWidth} inputs, bundle.json says ${bundle.model.network.inputWidth}`);
       const probes = probeRows(bundle);
-      const x = new Float32Array(probes.length * net.inputWidth);
+      const width = net.inputWidth;
+      const x = new Float32Array(probes.length * width);
       const woe = new Float32Array(bundle.preprocessing.length);
-      probes.forEach((p, i) => encodeRow(bundle.preprocessing, p, x.subarray(i * net!.inputWidth), woe));
-      const ref = tf.tidy(() => (tfModel.predict(tf.tensor2d(x, [probes.length, net!.inputWidth])) as tf.Tensor).dataSync());
+      probes.forEach((p, i) => encodeRow(bundle.preprocessing, p, x.subarray(i * width), woe));
+      const ref = tf.tidy(() => (tfModel.predict(tf.tensor2d(x, [probes.length, width])) as tf.Tensor).dataSync());
       for (let i = 0; i < probes.length; i++) {
-        const mine = net.forward(x, i * net.inputWidth);
+        const mine = net.forward(x, i * width);
         if (!Number.isFinite(mine) || Math.abs(mine - ref[i]) > 1e-4 * Math.max(1, Math.abs(ref[i])))
           throw new BundleError(`${dir}: network check failed on probe ${i} (plain ${mine}, tfjs ${ref[i]})`);
       }
     } finally {
       tfModel.dispose();
     }
+    const tables = new FeatureTables(bundle.preprocessing, net.layers[0]);
+    checkTables(dir, bundle, net, tables);
+    served = { net, tables };
   }
-  const model = new BundleModel(bundle, dir, net);
+  const model = new BundleModel(bundle, dir, served);
   const pds = model.predictPd(probeRows(bundle));
   if (pds.some((p) => !Number.isFinite(p) || p < 0 || p > 1)) throw new BundleError(`${dir}: warm-up produced an invalid PD`);
   return model;
