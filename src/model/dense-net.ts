@@ -19,7 +19,7 @@ export interface DenseLayer {
   activation: Activation;
 }
 
-function activate(a: Activation, v: number): number {
+export function activate(a: Activation, v: number): number {
   switch (a) {
     case 'relu':
       return v > 0 ? v : 0;

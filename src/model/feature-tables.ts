@@ -10,8 +10,8 @@
  * makes single-row scoring cheap (issue 3's latency target).
  *
  * The tables are built by running the encoder itself at two points inside each segment, so they
- * cannot drift from the encoding; load.ts checks them against the plain forward pass before a
- * bundle serves (`checkTables`).
+ * cannot drift from the encoding; load.ts checks the served path against the plain forward pass
+ * before a bundle serves. wasm-net.ts adds the vectors up with SIMD kernels.
  */
 import { binIndex, encodeFeature, featureWidth, toNumber, type CategoricalState, type FeatureState, type NumericState, type RawRow, type RawValue } from '../domain/encoding.js';
 import type { DenseLayer } from './dense-net.js';
@@ -21,26 +21,34 @@ interface NumericTable {
   name: string;
   /** Sorted, distinct breakpoints; segment k is (bp[k-1], bp[k]], the last is (bp[last], +inf). */
   breakpoints: Float64Array;
-  /** Segment k: intercept at [2k·units, (2k+1)·units), slope at [(2k+1)·units, (2k+2)·units). */
-  affine: Float64Array;
-  /** 1 where segment k's slope is all zero (clipped or constant region): skip the multiply. */
+  /** Element offset in `data` of segment 0's intercept; segment k's intercept is at affine + 2k·stride, its slope one stride further. */
+  affine: number;
+  /** 1 where segment k's slope is all zero (clipped or constant region): only the intercept is added. */
   flat: Uint8Array;
   specials: number[];
-  /** One vector per special code, then one for missing. */
-  constants: Float64Array;
+  /** Element offset of one vector per special code, then one for missing. */
+  constants: number;
 }
 
 interface CategoricalTable {
   kind: 'categorical';
   name: string;
   index: Map<string, number>;
-  /** One vector per category, then "other", then missing. */
-  constants: Float64Array;
+  /** Element offset of one vector per category, then "other", then missing. */
+  constants: number;
   other: number;
   missing: number;
 }
 
 type Table = NumericTable | CategoricalTable;
+
+/** What the lookup hands its vectors to: `data` offsets (elements) of vectors to add up. */
+export interface Accumulator {
+  /** h += data[at .. at+units) */
+  add(at: number): void;
+  /** h += data[at ..] + x * data[slopeAt ..] */
+  affine(at: number, slopeAt: number, x: number): void;
+}
 
 /** The block's contribution to the first layer for raw value `v`: sum of inputs times kernel rows. */
 function contribution(s: FeatureState, v: RawValue, layer: DenseLayer, at: number, scratch: Float32Array, out: Float64Array, outAt: number): void {
@@ -71,105 +79,127 @@ function samplePoints(lo: number, hi: number, specials: readonly number[]): [num
   throw new Error(`cannot place two sample points in (${lo}, ${hi}]`);
 }
 
-function numericTable(s: NumericState, layer: DenseLayer, at: number): NumericTable {
-  const units = layer.units;
-  const scratch = new Float32Array(featureWidth(s));
+function breakpointsOf(s: NumericState): Float64Array {
   const raw = [...s.edges, ...s.knots, s.lo, s.hi, s.center - 5 * s.scale, s.center + 5 * s.scale].filter(Number.isFinite);
-  const bp = Float64Array.from(new Set(raw)).sort();
-  const segments = bp.length + 1;
-  const affine = new Float64Array(segments * 2 * units);
-  const flat = new Uint8Array(segments);
-  const c1 = new Float64Array(units);
-  const c2 = new Float64Array(units);
-  for (let k = 0; k < segments; k++) {
-    const lo = k === 0 ? -Infinity : bp[k - 1];
-    const hi = k === bp.length ? Infinity : bp[k];
-    const [p1, p2] = samplePoints(lo, hi, s.specials);
-    contribution(s, p1, layer, at, scratch, c1, 0);
-    contribution(s, p2, layer, at, scratch, c2, 0);
-    const base = 2 * k * units;
-    let zero = true;
-    for (let o = 0; o < units; o++) {
-      const slope = (c2[o] - c1[o]) / (p2 - p1);
-      affine[base + units + o] = slope;
-      affine[base + o] = c1[o] - p1 * slope;
-      if (slope !== 0) zero = false;
-    }
-    // A flat segment stores the exact constant rather than an intercept rebuilt from a slope.
-    if (zero) affine.set(c1, base);
-    flat[k] = zero ? 1 : 0;
-  }
-  const constants = new Float64Array((s.specials.length + 1) * units);
-  s.specials.forEach((code, i) => contribution(s, code, layer, at, scratch, constants, i * units));
-  contribution(s, null, layer, at, scratch, constants, s.specials.length * units);
-  return { kind: 'numeric', name: s.name, breakpoints: bp, affine, flat, specials: s.specials, constants };
+  return Float64Array.from(new Set(raw)).sort();
 }
 
-function categoricalTable(s: CategoricalState, layer: DenseLayer, at: number): CategoricalTable {
-  const units = layer.units;
-  const scratch = new Float32Array(featureWidth(s));
-  const n = s.categories.length;
-  const constants = new Float64Array((n + 2) * units);
-  s.categories.forEach((c, i) => contribution(s, c, layer, at, scratch, constants, i * units));
-  // Any string outside the list encodes as "other"; the name cannot collide with a category.
-  let unseen = '\u0000other';
-  while (s.categories.includes(unseen)) unseen += '_';
-  contribution(s, unseen, layer, at, scratch, constants, n * units);
-  contribution(s, null, layer, at, scratch, constants, (n + 1) * units);
-  return { kind: 'categorical', name: s.name, index: new Map(s.categories.map((c, i) => [c, i])), constants, other: n, missing: n + 1 };
+/** How many vectors a feature's table holds. */
+function vectorCount(s: FeatureState): number {
+  return s.kind === 'numeric' ? 2 * (breakpointsOf(s).length + 1) + s.specials.length + 1 : s.categories.length + 2;
 }
 
+/**
+ * Every feature's vectors in one flat Float64Array (`data`), `stride` elements apart (units padded
+ * to an even count, zeros in the padding), so a SIMD kernel can walk them in pairs.
+ */
 export class FeatureTables {
+  readonly stride: number;
+  readonly data: Float64Array;
   private readonly tables: Table[];
-  private readonly units: number;
-  private readonly bias: Float64Array;
 
   constructor(states: readonly FeatureState[], first: DenseLayer) {
-    this.units = first.units;
-    this.bias = Float64Array.from(first.bias);
+    const units = first.units;
+    const stride = (this.stride = units + (units & 1));
+    this.data = new Float64Array(states.reduce((n, s) => n + vectorCount(s), 0) * stride);
     let at = 0;
+    let next = 0;
+    const take = (n: number) => {
+      const e = next;
+      next += n * stride;
+      return e;
+    };
     this.tables = states.map((s) => {
-      const t = s.kind === 'numeric' ? numericTable(s, first, at) : categoricalTable(s, first, at);
+      const t = s.kind === 'numeric' ? this.numeric(s, first, at, take) : this.categorical(s, first, at, take);
       at += featureWidth(s);
       return t;
     });
     if (at !== first.inputs) throw new Error(`the encoding is ${at} wide, the first layer takes ${first.inputs}`);
   }
 
-  /** Writes the first layer's pre-activations for one raw row into `h` (length = units). */
-  firstLayer(row: RawRow, h: Float64Array): void {
-    const units = this.units;
-    h.set(this.bias);
+  private numeric(s: NumericState, layer: DenseLayer, at: number, take: (n: number) => number): NumericTable {
+    const { units } = layer;
+    const { stride, data } = this;
+    const scratch = new Float32Array(featureWidth(s));
+    const bp = breakpointsOf(s);
+    const segments = bp.length + 1;
+    const affine = take(2 * segments);
+    const flat = new Uint8Array(segments);
+    const c1 = new Float64Array(units);
+    const c2 = new Float64Array(units);
+    for (let k = 0; k < segments; k++) {
+      const lo = k === 0 ? -Infinity : bp[k - 1];
+      const hi = k === bp.length ? Infinity : bp[k];
+      const [p1, p2] = samplePoints(lo, hi, s.specials);
+      contribution(s, p1, layer, at, scratch, c1, 0);
+      contribution(s, p2, layer, at, scratch, c2, 0);
+      const a = affine + 2 * k * stride;
+      let zero = true;
+      for (let o = 0; o < units; o++) {
+        const slope = (c2[o] - c1[o]) / (p2 - p1);
+        data[a + stride + o] = slope;
+        data[a + o] = c1[o] - p1 * slope;
+        if (slope !== 0) zero = false;
+      }
+      // A flat segment stores the exact constant rather than an intercept rebuilt from a slope.
+      if (zero) data.set(c1, a);
+      flat[k] = zero ? 1 : 0;
+    }
+    const constants = take(s.specials.length + 1);
+    const vec = new Float64Array(units);
+    s.specials.forEach((code, i) => {
+      contribution(s, code, layer, at, scratch, vec, 0);
+      data.set(vec, constants + i * stride);
+    });
+    contribution(s, null, layer, at, scratch, vec, 0);
+    data.set(vec, constants + s.specials.length * stride);
+    return { kind: 'numeric', name: s.name, breakpoints: bp, affine, flat, specials: s.specials, constants };
+  }
+
+  private categorical(s: CategoricalState, layer: DenseLayer, at: number, take: (n: number) => number): CategoricalTable {
+    const { stride, data } = this;
+    const scratch = new Float32Array(featureWidth(s));
+    const n = s.categories.length;
+    const constants = take(n + 2);
+    const vec = new Float64Array(layer.units);
+    const put = (v: RawValue, i: number) => {
+      contribution(s, v, layer, at, scratch, vec, 0);
+      data.set(vec, constants + i * stride);
+    };
+    s.categories.forEach(put);
+    // Any string outside the list encodes as "other"; this one cannot collide with a category.
+    let unseen = '\u0000other';
+    while (s.categories.includes(unseen)) unseen += '_';
+    put(unseen, n);
+    put(null, n + 1);
+    return { kind: 'categorical', name: s.name, index: new Map(s.categories.map((c, i) => [c, i])), constants, other: n, missing: n + 1 };
+  }
+
+  /** Hands `acc` the vectors whose sum (plus the bias) is the first layer's pre-activation for `row`. */
+  firstLayer(row: RawRow, acc: Accumulator): void {
+    const stride = this.stride;
     for (let j = 0; j < this.tables.length; j++) {
       const t = this.tables[j];
       const v = row[t.name];
       if (t.kind === 'categorical') {
         const i = v === null || v === undefined || v === '' ? t.missing : (t.index.get(String(v)) ?? t.other);
-        addRow(h, t.constants, i * units, units);
+        acc.add(t.constants + i * stride);
         continue;
       }
       const x = toNumber(v);
       if (x === null) {
-        addRow(h, t.constants, t.specials.length * units, units);
+        acc.add(t.constants + t.specials.length * stride);
         continue;
       }
       const sp = t.specials.length ? t.specials.indexOf(x) : -1;
       if (sp >= 0) {
-        addRow(h, t.constants, sp * units, units);
+        acc.add(t.constants + sp * stride);
         continue;
       }
       const k = binIndex(t.breakpoints, x);
-      const base = 2 * k * units;
-      if (t.flat[k]) addRow(h, t.affine, base, units);
-      else {
-        const a = t.affine;
-        const slopeAt = base + units;
-        for (let o = 0; o < units; o++) h[o] += a[base + o] + x * a[slopeAt + o];
-      }
+      const a = t.affine + 2 * k * stride;
+      if (t.flat[k]) acc.add(a);
+      else acc.affine(a, a + stride, x);
     }
   }
-}
-
-function addRow(h: Float64Array, src: Float64Array, at: number, units: number): void {
-  for (let o = 0; o < units; o++) h[o] += src[at + o];
 }

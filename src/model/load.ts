@@ -10,7 +10,7 @@ import { BundleSchema, type Bundle } from '../domain/bundle.js';
 import { encodeRow, inputWidth, type EncodeWarning, type RawRow } from '../domain/encoding.js';
 import { bestContributions, calibrate, pdToPoints, reasonCodes, scorecardLogit, tierFor } from '../domain/scoring.js';
 import { DenseNet, type Activation, type DenseLayer } from './dense-net.js';
-import { FeatureTables } from './feature-tables.js';
+import { kernelModule, WasmNet } from './wasm-net.js';
 import { readArtifacts } from './io.js';
 import { championDir } from './registry.js';
 import { mulberry32 } from '../domain/random.js';
@@ -77,32 +77,23 @@ export async function readBundleJson(dir: string): Promise<Bundle> {
   return parsed.data;
 }
 
-/** The network as served: first layer from raw values through the feature tables, then the rest. */
-interface ServedNet {
-  net: DenseNet;
-  tables: FeatureTables;
+/** The network as served: the wasm path where this runtime has WebAssembly SIMD, else the plain pass. */
+interface NetworkPath {
+  readonly kind: 'wasm-simd' | 'plain';
+  logit(row: RawRow, encoded: Float32Array): number;
 }
 
 class BundleModel implements LoadedModel {
   private readonly best: number[];
   private readonly width: number;
-  private readonly hidden: Float64Array;
 
   constructor(
     readonly bundle: Bundle,
     readonly dir: string,
-    private readonly served: ServedNet | null,
+    private readonly network: NetworkPath | null,
   ) {
     this.best = bestContributions(bundle.preprocessing, bundle.model.scorecard.coef);
     this.width = inputWidth(bundle.preprocessing);
-    this.hidden = new Float64Array(served ? served.net.hiddenWidth : 0);
-  }
-
-  /** The network's logit for one raw row (0 without a network). */
-  networkLogit(row: RawRow): number {
-    if (!this.served) return 0;
-    this.served.tables.firstLayer(row, this.hidden);
-    return this.served.net.tail(this.hidden);
   }
 
   private *logits(rows: readonly RawRow[], warnings?: EncodeWarning[][]): Generator<{ z: number; woe: Float32Array }> {
@@ -112,7 +103,7 @@ class BundleModel implements LoadedModel {
       const woe = new Float32Array(this.bundle.preprocessing.length);
       encodeRow(this.bundle.preprocessing, rows[r], x, woe, warnings?.[r]);
       const zs = scorecardLogit(this.bundle.model.scorecard, woe);
-      const zn = w > 0 ? this.networkLogit(rows[r]) : 0;
+      const zn = this.network && w > 0 ? this.network.logit(rows[r], x) : 0;
       yield { z: (1 - w) * zs + w * zn, woe };
     }
   }
@@ -190,31 +181,39 @@ function checkRows(b: Bundle, n: number): RawRow[] {
 }
 
 /**
- * The served path (feature tables + tail) must give the plain forward pass's logit on every check
- * row. A mismatch is a bug in the tables, never something to serve through.
+ * The served path must give the plain forward pass's logit on every check row. A mismatch is a bug
+ * in the tables or kernels, never something to serve through.
  */
-function checkTables(dir: string, b: Bundle, net: DenseNet, tables: FeatureTables): void {
+function checkServedPath(dir: string, b: Bundle, net: DenseNet, path: NetworkPath): void {
   const x = new Float32Array(net.inputWidth);
   const woe = new Float32Array(b.preprocessing.length);
-  const h = new Float64Array(net.hiddenWidth);
   for (const [i, row] of [...probeRows(b), ...checkRows(b, 256)].entries()) {
     encodeRow(b.preprocessing, row, x, woe);
     const ref = net.forward(x);
-    tables.firstLayer(row, h);
-    const fast = net.tail(h);
-    if (!(Math.abs(fast - ref) <= 1e-5 * Math.max(1, Math.abs(ref))))
-      throw new BundleError(`${dir}: feature-table check failed on row ${i} (tables ${fast}, plain ${ref}): ${JSON.stringify(row)}`);
+    const served = path.logit(row, x);
+    if (!(Math.abs(served - ref) <= 1e-5 * Math.max(1, Math.abs(ref))))
+      throw new BundleError(`${dir}: ${path.kind} network check failed on row ${i} (served ${served}, plain ${ref}): ${JSON.stringify(row)}`);
   }
+}
+
+/** The fastest path this runtime supports, checked against the plain pass before it serves. */
+function servedPath(dir: string, b: Bundle, net: DenseNet): NetworkPath {
+  const module = kernelModule();
+  if (!module) return { kind: 'plain', logit: (_row, x) => net.forward(x) };
+  const wasm = new WasmNet(module, b.preprocessing, net);
+  const path: NetworkPath = { kind: 'wasm-simd', logit: (row) => wasm.logit(row) };
+  checkServedPath(dir, b, net, path);
+  return path;
 }
 
 /**
  * Loads a bundle directory: validates bundle.json, loads the tfjs network, converts it to the plain
- * evaluator, checks the two agree to 1e-4 on probe rows, then builds the first-layer feature tables
- * and checks them against the plain evaluator, all before anything is served from it.
+ * evaluator, checks the two agree to 1e-4 on probe rows, then builds the served path (feature
+ * tables + SIMD kernels) and checks it against the plain evaluator, all before anything is served.
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const bundle = await readBundleJson(dir);
-  let served: ServedNet | null = null;
+  let network: NetworkPath | null = null;
   if (bundle.model.network) {
     let tfModel: tf.LayersModel;
     try {
@@ -241,11 +240,9 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     } finally {
       tfModel.dispose();
     }
-    const tables = new FeatureTables(bundle.preprocessing, net.layers[0]);
-    checkTables(dir, bundle, net, tables);
-    served = { net, tables };
+    network = servedPath(dir, bundle, net);
   }
-  const model = new BundleModel(bundle, dir, served);
+  const model = new BundleModel(bundle, dir, network);
   const pds = model.predictPd(probeRows(bundle));
   if (pds.some((p) => !Number.isFinite(p) || p < 0 || p > 1)) throw new BundleError(`${dir}: warm-up produced an invalid PD`);
   return model;
