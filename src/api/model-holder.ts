@@ -124,7 +124,7 @@ export class ModelHolder {
       prev.retired = true;
       if (prev.inFlight === 0) this.dispose(prev);
     }
-    this.o.log.info({ role, ref: next?.ref ?? null, previous: prev?.ref ?? null }, `${role} ${next ? `now ${next.ref}` : 'cleared'}`);
+    this.o.log.info({ role, ref: next?.ref ?? null, previous: prev?.ref ?? null, engine: next?.model.engine ?? null }, `${role} ${next ? `now ${next.ref}` : 'cleared'}`);
     this.o.onSwap?.(role, next, prev);
   }
 

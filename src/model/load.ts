@@ -96,6 +96,10 @@ class BundleModel implements LoadedModel {
     this.width = inputWidth(bundle.preprocessing);
   }
 
+  get engine(): LoadedModel['engine'] {
+    return this.network?.kind ?? 'scorecard';
+  }
+
   private *logits(rows: readonly RawRow[], warnings?: EncodeWarning[][]): Generator<{ z: number; woe: Float32Array }> {
     const x = new Float32Array(this.width);
     const w = this.bundle.model.blendWeight;

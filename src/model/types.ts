@@ -18,6 +18,11 @@ export interface ScoreResult {
 export interface LoadedModel {
   readonly bundle: Bundle;
   readonly dir: string;
+  /**
+   * How the network is evaluated when scoring: 'wasm-simd' (feature tables + SIMD kernels), 'plain'
+   * (typed-array pass, where WebAssembly SIMD is missing) or 'scorecard' (a bundle without a network).
+   */
+  readonly engine: 'wasm-simd' | 'plain' | 'scorecard';
   /** Scores rows in one pass (one forward pass over the whole batch). Rows must already be validated. */
   scoreRows(rows: readonly RawRow[]): ScoreResult[];
   /** PDs only, for bulk paths (tests, shadow scoring, worker) that need no reasons. */

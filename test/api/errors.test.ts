@@ -90,6 +90,8 @@ describe('401 / 403: keys and roles', () => {
     const ready = (await app.inject({ method: 'GET', url: '/health/ready' })).json();
     expect(ready.model.name).toBe('tiny');
     expect(typeof ready.backend).toBe('string');
+    // The tiny bundle has a network, served through the SIMD path on Node 20.
+    expect(ready.engine).toBe('wasm-simd');
     const docs = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     // The docs carry the serving bundle's own feature schema.
     const props = docs.paths['/v1/scores'].post.requestBody.content['application/json'].schema.properties.features;

@@ -18,6 +18,7 @@ export function counting(model: LoadedModel): { model: LoadedModel; calls: numbe
     model: {
       bundle: model.bundle,
       dir: model.dir,
+      engine: model.engine,
       scoreRows: (rows) => {
         calls.push(rows.length);
         return model.scoreRows(rows);

@@ -31,7 +31,8 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
             status: z.literal('ready'),
             model: z.object({ name: z.string(), version: z.string() }),
             challenger: z.string().nullable(),
-            backend: z.string().describe('tfjs backend in use'),
+            backend: z.string().describe('tfjs backend in use (loading and checking bundles)'),
+            engine: z.string().describe("how the champion's network is evaluated per request: wasm-simd, plain or scorecard"),
             authDisabled: z.boolean(),
           }),
           503: ErrorSchema,
@@ -48,6 +49,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
         model: { name: b.name, version: b.version },
         challenger: app.models.challenger?.ref ?? null,
         backend: opts.backend ?? currentBackend() ?? 'none',
+        engine: slot.model.engine,
         authDisabled: opts.authDisabled,
       };
     },
