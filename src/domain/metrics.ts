@@ -293,12 +293,21 @@ export function psi(expected: number[], actual: number[]): number {
  * not miscalibration; on a few thousand test rows the floor alone can exceed 0.01.
  */
 export function eceNoiseFloor(pd: Nums, sims = 200, seed = 1, bins = 10): number {
+  const draws = eceNullDraws(pd, sims, seed, bins);
+  return draws.reduce((a, b) => a + b, 0) / draws.length;
+}
+
+/**
+ * The ECE that perfectly calibrated PDs show on these rows, once per simulated draw of labels from
+ * the PDs themselves, sorted ascending: how much ECE a test set of this size cannot tell from noise.
+ */
+export function eceNullDraws(pd: Nums, sims = 200, seed = 1, bins = 10): Float64Array {
   const rand = mulberry32(seed);
   const y = new Uint8Array(pd.length);
-  let sum = 0;
+  const out = new Float64Array(sims);
   for (let k = 0; k < sims; k++) {
     for (let i = 0; i < pd.length; i++) y[i] = rand() < pd[i] ? 1 : 0;
-    sum += ece(y, pd, bins);
+    out[k] = ece(y, pd, bins);
   }
-  return sum / sims;
+  return out.sort();
 }
