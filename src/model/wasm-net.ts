@@ -19,17 +19,25 @@ interface Kernels {
 }
 
 let compiled: WebAssembly.Module | null | undefined;
+let compileError: string | null = null;
 
-/** The compiled kernels, or null where this runtime cannot run them (no WebAssembly SIMD). */
+/** The compiled kernels, or null where this runtime cannot run them (see `kernelError` for why). */
 export function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
       compiled = new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
-    } catch {
+    } catch (e) {
       compiled = null;
+      compileError = (e as Error).message;
     }
   }
   return compiled;
+}
+
+/** Why the SIMD kernels are unavailable (a missing or corrupt kernels.wasm, no WebAssembly SIMD), or null. */
+export function kernelError(): string | null {
+  kernelModule();
+  return compileError;
 }
 
 const pad = (units: number) => units + (units & 1);
