@@ -3,7 +3,7 @@
  * transitions) applied to the worklist store. Used by the queue processor (assign) and by the HTTP
  * routes (claim, outcome, account view). Time is always a parameter, so tests control it.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { planAssignment, UNKNOWN_ACCOUNT, type KnownAccount } from '../domain/collection/assign.js';
 import { checkContact, NO_HISTORY } from '../domain/collection/compliance.js';
 import { planOutcome, type Outcome } from '../domain/collection/outcomes.js';
@@ -15,13 +15,95 @@ import type { AccountRecord, AssignArgs, AssignResult, WorklistStore } from './w
 
 /** Stable hash of a snapshot (keys sorted): the audit's proof of exactly which inputs were scored. */
 export function inputsHash(value: unknown): string {
+  return hash('sha256', canonicalJson(value), 'hex');
+}
+
+/** The definition: JSON.stringify of the value with every object's keys sorted (recursively). */
+export function canonicalJsonReference(value: unknown): string {
   const canon = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
       : Array.isArray(v)
         ? v.map(canon)
         : v;
-  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
+  return JSON.stringify(canon(value));
+}
+
+/** Array-index keys: JSON.stringify puts them first, in numeric order, whatever the sort said. */
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+const NOT_PLAIN = Symbol('not plain');
+
+/** An object shape (its keys in their own order) with the sorted order and each key's `"key":` text. */
+interface Shape {
+  keys: string[];
+  order: number[];
+  prefix: string[];
+}
+/** The last few shapes seen: a chunk's snapshots nearly always share their features' key order. */
+const shapes: Shape[] = [];
+const MAX_SHAPES = 16;
+
+function shapeOf(keys: string[]): Shape | null {
+  next: for (const s of shapes) {
+    if (s.keys.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++) if (s.keys[i] !== keys[i]) continue next;
+    return s;
+  }
+  if (keys.some((k) => INDEX_KEY.test(k))) return null;
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  const s: Shape = { keys, order, prefix: keys.map((k) => `${JSON.stringify(k)}:`) };
+  if (shapes.length >= MAX_SHAPES) shapes.pop();
+  shapes.unshift(s);
+  return s;
+}
+
+/** Writes plain JSON data (null, booleans, numbers, strings, arrays, plain objects) canonically; NOT_PLAIN for anything else. */
+function writeCanonical(v: unknown): string | typeof NOT_PLAIN {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (Array.isArray(v)) {
+        let out = '[';
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          const w = x === undefined ? 'null' : writeCanonical(x);
+          if (w === NOT_PLAIN) return NOT_PLAIN;
+          out += i ? `,${w}` : w;
+        }
+        return `${out}]`;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype) return NOT_PLAIN;
+      const keys = Object.keys(v);
+      const shape = shapeOf(keys);
+      if (shape === null) return NOT_PLAIN;
+      let out = '{';
+      for (const i of shape.order) {
+        const x = (v as Record<string, unknown>)[keys[i]];
+        if (x === undefined) continue;
+        const w = writeCanonical(x);
+        if (w === NOT_PLAIN) return NOT_PLAIN;
+        out += out.length > 1 ? `,${shape.prefix[i]}${w}` : `${shape.prefix[i]}${w}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return NOT_PLAIN;
+  }
+}
+
+/**
+ * canonicalJsonReference's output, byte for byte, without building a sorted copy of the value first
+ * (about 3x faster on a snapshot); anything but plain JSON data takes the definition itself.
+ */
+export function canonicalJson(value: unknown): string {
+  const w = writeCanonical(value);
+  return w === NOT_PLAIN ? canonicalJsonReference(value) : w;
 }
 
 export interface Scored {

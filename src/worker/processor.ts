@@ -11,7 +11,7 @@ import { featureIssues, type Snapshot } from '../domain/collection/snapshot.js';
 import type { RawRow } from '../domain/encoding.js';
 import type { LoadedModel } from '../model/types.js';
 import type { CollectionService } from './collection.js';
-import { IntakeJobSchema, type IntakeJobInput } from './queues.js';
+import { parseIntakeJob, type IntakeJobInput } from './queues.js';
 import type { AssignResult } from './worklist.js';
 
 export interface IntakeResult {
@@ -44,7 +44,7 @@ const MAX_REASONS_IN_MESSAGE = 5;
 export function makeIntakeProcessor(deps: ProcessorDeps) {
   const now = deps.now ?? Date.now;
   return async function processIntake(job: Pick<Job<IntakeJobInput>, 'data' | 'id'>): Promise<IntakeResult> {
-    const parsed = IntakeJobSchema.safeParse(job.data);
+    const parsed = parseIntakeJob(job.data);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, MAX_REASONS_IN_MESSAGE).map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
       throw new UnrecoverableError(`invalid intake job ${job.id}: ${issues.join('; ')}${parsed.error.issues.length > MAX_REASONS_IN_MESSAGE ? ` (+${parsed.error.issues.length - MAX_REASONS_IN_MESSAGE} more)` : ''}`);

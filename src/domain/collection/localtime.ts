@@ -41,11 +41,22 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-export function localParts(ms: number, tz: string): LocalParts {
+/**
+ * The last instant read per zone, and its parts: formatToParts costs microseconds, and the gate asks
+ * about the same instant (a chunk's "now") over and over. Deterministic, so the module stays pure.
+ */
+const lastParts = new Map<string, { ms: number; parts: Readonly<LocalParts> }>();
+
+export function localParts(ms: number, tz: string): Readonly<LocalParts> {
+  const hit = lastParts.get(tz);
+  if (hit !== undefined && hit.ms === ms) return hit.parts;
   const out: Record<string, number> = {};
   for (const p of format(tz).formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
   // Some engines still print midnight as 24 under h23; normalise.
-  return { year: out.year, month: out.month, day: out.day, hour: out.hour % 24, minute: out.minute, second: out.second };
+  const parts = Object.freeze({ year: out.year, month: out.month, day: out.day, hour: out.hour % 24, minute: out.minute, second: out.second });
+  if (lastParts.size > 1_000) lastParts.clear();
+  lastParts.set(tz, { ms, parts });
+  return parts;
 }
 
 /** Local minus UTC, in ms, at instant `ms`. */
