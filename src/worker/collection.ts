@@ -11,7 +11,7 @@ import type { Policy } from '../domain/collection/policy.js';
 import type { Snapshot } from '../domain/collection/snapshot.js';
 import type { Channel, Queue } from '../domain/collection/types.js';
 import { ledgerMember } from './ledger.js';
-import type { AccountRecord, AssignArgs, AssignResult, WorklistStore } from './worklist.js';
+import type { AccountRecord, AssignArgs, AssignResult, AssignState, WorklistStore } from './worklist.js';
 
 /** Stable hash of a snapshot (keys sorted): the audit's proof of exactly which inputs were scored. */
 export function inputsHash(value: unknown): string {
@@ -134,15 +134,15 @@ export interface ClaimedItem {
 
 export type OutcomeResult = { ok: true; state: string } | { ok: false; reason: 'not_found' | 'not_leased' | 'wrong_queue' };
 
-const known = (r: AccountRecord | null | undefined): KnownAccount =>
-  r
-    ? {
+const known = (r: Pick<AssignState, 'cease' | 'dispute' | 'broken' | 'lastContactAt'>): KnownAccount =>
+  r.cease === null && r.dispute === null && r.broken === null && r.lastContactAt === null
+    ? UNKNOWN_ACCOUNT
+    : {
         cease: r.cease === '1',
         dispute: r.dispute === '1',
         brokenPromises: Number(r.broken ?? 0),
         lastContactAt: r.lastContactAt ? Number(r.lastContactAt) : null,
-      }
-    : UNKNOWN_ACCOUNT;
+      };
 
 function flagsOf(r: AccountRecord): Record<string, boolean> {
   const flags = (r.flags ? JSON.parse(r.flags) : {}) as Record<string, boolean>;
@@ -183,11 +183,12 @@ export class CollectionService {
 
   /** Assigns scored snapshots (same order as `scored`). Idempotent per (accountId, asOf). */
   async assign(snapshots: readonly Snapshot[], scored: readonly Scored[], model: string, now: number): Promise<AssignResult[]> {
-    const ids = snapshots.map((s) => s.accountId);
-    const [accounts, facts] = await Promise.all([this.store.readAccounts(ids), this.store.readFacts(ids, now)]);
+    const state = await this.store.readAssignState(snapshots.map((s) => s.accountId), now);
+    const policy = this.policy.version;
     const args: AssignArgs[] = snapshots.map((s, i) => {
       const pd = scored[i].pd;
-      const a = planAssignment(s, pd, this.policy, known(accounts.get(s.accountId)), facts.get(s.accountId) ?? NO_HISTORY, now);
+      const st = state[i];
+      const a = planAssignment(s, pd, this.policy, known(st), st.facts, now);
       const d = a.decision;
       const reasons = scored[i].reasons.map((r) => r.code);
       return {
@@ -214,16 +215,8 @@ export class CollectionService {
           flags: JSON.stringify(a.flags),
           reasons: JSON.stringify(reasons),
           blockReasons: JSON.stringify(a.gate.reasons),
-          model,
-          policy: this.policy.version,
         },
         audit: {
-          at: now,
-          event: 'assign',
-          accountId: s.accountId,
-          asOf: s.asOf,
-          model,
-          policy: this.policy.version,
           variant: d.variant,
           inputsHash: inputsHash(s),
           pd,
@@ -233,7 +226,8 @@ export class CollectionService {
         },
       };
     });
-    return this.store.assignMany(args, now);
+    // Written to every account and audit entry: at, event, model, policy (+ state, accountId, asOf from the script).
+    return this.store.assignMany(args, now, { fields: { model, policy }, audit: { at: now, event: 'assign', model, policy } });
   }
 
   /**

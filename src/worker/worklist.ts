@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { LedgerFacts } from '../domain/collection/compliance.js';
 import { QUEUES, type Queue } from '../domain/collection/types.js';
 import { collectionKeys, type CollectionKeys } from './keys.js';
-import { LEDGER_RETENTION_MS, readFacts } from './ledger.js';
+import { factsFromEntries, LEDGER_RETENTION_MS, readFacts } from './ledger.js';
 import { defineScripts, pipeScript, runScript } from './lua.js';
 
 export type AccountRecord = Record<string, string>;
@@ -22,10 +22,19 @@ export interface AssignArgs {
   pr: number;
   wpPaused: number;
   clearDispute: boolean;
-  /** Flat hash fields describing the assignment (channel, variant, pd, ...). */
+  /**
+   * Flat hash fields describing the assignment (channel, variant, pd, ...). Every item of one
+   * assignMany call has the same keys in the same order: their names travel once per script call.
+   */
   fields: Record<string, string | number>;
-  /** Flat audit fields (model, policy, variant, inputsHash, decision, reasons...). */
+  /** Flat audit fields (variant, inputsHash, decision, reasons...), under the same rule. The script adds state, accountId and asOf. */
   audit: Record<string, string | number>;
+}
+
+/** Fields shared by every item of one assignMany call, sent once (model, policy, ...). */
+export interface AssignCommon {
+  fields?: Record<string, string | number>;
+  audit?: Record<string, string | number>;
 }
 
 export type AssignResult = 'duplicate' | 'stale' | 'queued' | 'leased' | 'paused' | 'blocked' | 'resolved';
@@ -36,10 +45,46 @@ export interface StoreOptions {
   historyCap?: number;
   /** Most expired leases / due waiting items moved per claim (bounds one script run). */
   promoteLimit?: number;
+  /** Assignments per assign.lua call: bounds how long one call holds Redis (~20 µs an item). */
+  assignBatch?: number;
+}
+
+/** What assigning a snapshot needs to know of its account: the sticky fields (null when unset) and its contact ledger. */
+export interface AssignState {
+  cease: string | null;
+  dispute: string | null;
+  broken: string | null;
+  lastContactAt: string | null;
+  facts: LedgerFacts;
 }
 
 const str = (v: string | number): string => (typeof v === 'number' ? String(v) : v);
 const strs = (o: Record<string, string | number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, str(v)]));
+
+type Arg = string | number;
+
+/** Appends a record as `n, k1, v1, ..., kn, vn`. */
+function pushPairs(out: Arg[], o: Record<string, Arg> = {}): void {
+  const at = out.length;
+  out.push(0);
+  let n = 0;
+  for (const k in o) {
+    out.push(k, o[k]);
+    n++;
+  }
+  out[at] = n;
+}
+
+/** Appends a record's values in the order of `names`; throws if its keys are not exactly those. */
+function pushValues(out: Arg[], o: Record<string, Arg>, names: readonly string[], what: string): void {
+  let i = 0;
+  for (const k in o) {
+    if (k !== names[i]) throw new Error(`assignMany: every item's ${what} must have the keys ${names.join(', ')} in that order; got ${Object.keys(o).join(', ')}`);
+    out.push(o[k]);
+    i++;
+  }
+  if (i !== names.length) throw new Error(`assignMany: every item's ${what} must have the keys ${names.join(', ')}; got ${Object.keys(o).join(', ')}`);
+}
 
 function pairs(flat: string[]): AccountRecord {
   const o: AccountRecord = {};
@@ -52,12 +97,14 @@ export class WorklistStore {
   readonly redis: Redis;
   private readonly historyCap: number;
   private readonly promoteLimit: number;
+  private readonly assignBatch: number;
 
   constructor(opts: StoreOptions) {
     this.redis = opts.redis;
     this.keys = collectionKeys(opts.prefix);
     this.historyCap = opts.historyCap ?? 100;
     this.promoteLimit = opts.promoteLimit ?? 1000;
+    this.assignBatch = Math.max(1, opts.assignBatch ?? 100);
     defineScripts(this.redis);
   }
 
@@ -80,36 +127,66 @@ export class WorklistStore {
     return readFacts(this.redis, this.keys, ids, now);
   }
 
-  /** Upserts many assignments in one round trip; each one is atomic and idempotent on (accountId, asOf). */
-  async assignMany(items: readonly AssignArgs[], now: number): Promise<AssignResult[]> {
-    if (items.length === 0) return [];
+  /** The accounts' sticky fields and contact ledgers, in one round trip (in `ids` order; assign-state.lua). */
+  async readAssignState(ids: readonly string[], now: number): Promise<AssignState[]> {
+    if (ids.length === 0) return [];
+    const k = this.keys;
+    const from = now - LEDGER_RETENTION_MS;
     const pipe = this.redis.pipeline();
-    for (const a of items) {
-      const payload = {
-        asOf: a.asOf,
-        queue: a.queue,
-        plan: a.plan,
-        nb: String(a.nb),
-        pr: String(a.pr),
-        wp: String(a.pr),
-        wpPaused: String(a.wpPaused),
-        clearDispute: a.clearDispute,
-        fields: strs({ ...a.fields, id: a.accountId }),
-      };
-      const k = this.keys;
-      pipeScript(pipe, 'arrearsAssign', [k.account(a.accountId), k.history(a.accountId), k.audit], [
-        k.worklistPrefix,
-        now,
-        JSON.stringify(payload),
-        JSON.stringify(strs(a.audit)),
-        this.historyCap,
-      ]);
+    for (let i = 0; i < ids.length; i += this.assignBatch) {
+      const keys: string[] = [];
+      for (const id of ids.slice(i, i + this.assignBatch)) keys.push(k.account(id), k.ledger(id));
+      pipeScript(pipe, 'arrearsAssignState', keys, [from]);
+    }
+    const out: AssignState[] = [];
+    for (const [err, r] of (await pipe.exec()) ?? []) {
+      if (err) throw err;
+      const flat = r as (string | null | string[])[];
+      for (let j = 0; j < flat.length; j += 5)
+        out.push({
+          cease: flat[j] as string | null,
+          dispute: flat[j + 1] as string | null,
+          broken: flat[j + 2] as string | null,
+          lastContactAt: flat[j + 3] as string | null,
+          facts: factsFromEntries(flat[j + 4] as string[]),
+        });
+    }
+    return out;
+  }
+
+  /**
+   * Upserts many assignments in one round trip: assign.lua calls of `assignBatch` items each, in
+   * one pipeline. Each assignment is atomic and idempotent on (accountId, asOf). On an error the
+   * items before it may have been applied; a retry finds them as duplicates.
+   */
+  async assignMany(items: readonly AssignArgs[], now: number, common: AssignCommon = {}): Promise<AssignResult[]> {
+    if (items.length === 0) return [];
+    const k = this.keys;
+    const fieldNames = Object.keys(items[0].fields);
+    const auditNames = Object.keys(items[0].audit);
+    const layout: Arg[] = [fieldNames.length, ...fieldNames, auditNames.length, ...auditNames];
+    pushPairs(layout, common.fields);
+    pushPairs(layout, common.audit);
+    const pipe = this.redis.pipeline();
+    for (let from = 0; from < items.length; from += this.assignBatch) {
+      const keys: string[] = [k.audit];
+      const args: Arg[] = [k.worklistPrefix, now, this.historyCap, ...layout];
+      for (let i = from; i < Math.min(items.length, from + this.assignBatch); i++) {
+        const a = items[i];
+        keys.push(k.account(a.accountId), k.history(a.accountId));
+        args.push(a.accountId, a.asOf, a.queue, a.plan, a.nb, a.pr, a.wpPaused, a.clearDispute ? '1' : '0');
+        pushValues(args, a.fields, fieldNames, 'fields');
+        pushValues(args, a.audit, auditNames, 'audit');
+      }
+      pipeScript(pipe, 'arrearsAssign', keys, args);
     }
     const res = (await pipe.exec()) ?? [];
-    return res.map(([err, r]) => {
+    const out: AssignResult[] = [];
+    for (const [err, r] of res) {
       if (err) throw err;
-      return r as AssignResult;
-    });
+      for (const x of r as AssignResult[]) out.push(x);
+    }
+    return out;
   }
 
   /** Atomically leases up to n items (see claim.lua); the caller re-checks compliance. */

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CollectionService } from '../../src/worker/collection.js';
 import { recordExternalContacts } from '../../src/worker/ledger.js';
-import { service, snapshot } from '../helpers/collection.js';
+import { WorklistStore } from '../../src/worker/worklist.js';
+import { defaultPolicy, service, snapshot } from '../helpers/collection.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 
 const H = 3_600_000;
@@ -57,6 +59,47 @@ describe('assignment', () => {
     expect(await ctx.svc.claim('call', 'c1', 5, night)).toEqual([]);
     const morning = Date.parse('2026-05-13T13:00:00Z'); // 08:00 CDT
     expect((await ctx.svc.claim('call', 'c1', 5, morning)).map((i) => i.accountId)).toEqual(['A1']);
+  });
+
+  it('a chunk larger than one script call lands exactly as it does one item per call', async () => {
+    // Two stores over two prefixes, one assign.lua call per item vs three items per call, fed the
+    // same history: new accounts, an update, a duplicate, a stale one, a leased one, a ceased one.
+    const run = async (assignBatch: number) => {
+      const p = freshPrefix();
+      const store = new WorklistStore({ redis, prefix: p, assignBatch });
+      const svc = new CollectionService(store, defaultPolicy(), 15 * 60_000);
+      const go = (snaps: ReturnType<typeof snapshot>[], now = noonCDT) => svc.assign(snaps, snaps.map((_, i) => ({ pd: 0.1 + i / 20, reasons: [{ code: `R${i}` }] })), MODEL, now);
+      await go(['L', 'C', 'U', 'S'].map((accountId) => snapshot({ accountId, asOf: '2026-05-11' })));
+      await svc.claim('call', 'c1', 5, noonCDT);
+      await svc.recordOutcome('call', 'C', 'c1', { type: 'cease' }, noonCDT);
+      const later = noonCDT + H;
+      const results = await go(
+        [
+          snapshot({ accountId: 'N1' }),
+          snapshot({ accountId: 'L', outstanding: 5000 }),
+          snapshot({ accountId: 'C' }),
+          snapshot({ accountId: 'U', dpd: 95 }),
+          snapshot({ accountId: 'S', asOf: '2026-05-01' }),
+          snapshot({ accountId: 'N2', flags: { hardship: true } }),
+          snapshot({ accountId: 'N2', flags: { hardship: true } }),
+          snapshot({ accountId: 'N3', timezone: null, jurisdiction: 'CN' }),
+        ],
+        later,
+      );
+      const accounts: Record<string, unknown> = {};
+      for (const id of ['N1', 'L', 'C', 'U', 'S', 'N2', 'N3']) {
+        const a = await svc.account(id);
+        accounts[id] = { ...a, history: (a?.history as { at: number }[]).map(({ at: _at, ...h }) => h) };
+      }
+      const audit = (await redis.xrange(store.keys.audit, '-', '+')).map(([, f]) => f.join('|'));
+      const sizes = await store.sizes();
+      await deleteKeys(redis, p);
+      return { results, accounts, audit, sizes };
+    };
+    const one = await run(1);
+    const three = await run(3);
+    expect(one.results).toEqual(['queued', 'leased', 'blocked', 'leased', 'stale', 'queued', 'duplicate', 'queued']);
+    expect(three).toEqual(one);
   });
 
   it('bankruptcy goes to the legal queue; deceased is held off every queue', async () => {
