@@ -29,81 +29,52 @@ export function canonicalJsonReference(value: unknown): string {
   return JSON.stringify(canon(value));
 }
 
-/** Array-index keys: JSON.stringify puts them first, in numeric order, whatever the sort said. */
-const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
-const NOT_PLAIN = Symbol('not plain');
+/** Object.keys(v).sort() for the key lists seen last: a chunk's snapshots nearly always share their features' key order. */
+const sortedKeyCache: { keys: string[]; sorted: string[] }[] = [];
 
-/** An object shape (its keys in their own order) with the sorted order and each key's `"key":` text. */
-interface Shape {
-  keys: string[];
-  order: number[];
-  prefix: string[];
-}
-/** The last few shapes seen: a chunk's snapshots nearly always share their features' key order. */
-const shapes: Shape[] = [];
-const MAX_SHAPES = 16;
-
-function shapeOf(keys: string[]): Shape | null {
-  next: for (const s of shapes) {
-    if (s.keys.length !== keys.length) continue;
-    for (let i = 0; i < keys.length; i++) if (s.keys[i] !== keys[i]) continue next;
-    return s;
+function sortedKeys(keys: string[]): string[] {
+  next: for (const c of sortedKeyCache) {
+    if (c.keys.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++) if (c.keys[i] !== keys[i]) continue next;
+    return c.sorted;
   }
-  if (keys.some((k) => INDEX_KEY.test(k))) return null;
-  const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-  const s: Shape = { keys, order, prefix: keys.map((k) => `${JSON.stringify(k)}:`) };
-  if (shapes.length >= MAX_SHAPES) shapes.pop();
-  shapes.unshift(s);
-  return s;
+  const sorted = [...keys].sort();
+  if (sortedKeyCache.length >= 16) sortedKeyCache.pop();
+  sortedKeyCache.unshift({ keys, sorted });
+  return sorted;
 }
 
-/** Writes plain JSON data (null, booleans, numbers, strings, arrays, plain objects) canonically; NOT_PLAIN for anything else. */
-function writeCanonical(v: unknown): string | typeof NOT_PLAIN {
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v);
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'object': {
-      if (Array.isArray(v)) {
-        let out = '[';
-        for (let i = 0; i < v.length; i++) {
-          const x: unknown = v[i];
-          const w = x === undefined ? 'null' : writeCanonical(x);
-          if (w === NOT_PLAIN) return NOT_PLAIN;
-          out += i ? `,${w}` : w;
-        }
-        return `${out}]`;
-      }
-      if (Object.getPrototypeOf(v) !== Object.prototype) return NOT_PLAIN;
-      const keys = Object.keys(v);
-      const shape = shapeOf(keys);
-      if (shape === null) return NOT_PLAIN;
-      let out = '{';
-      for (const i of shape.order) {
-        const x = (v as Record<string, unknown>)[keys[i]];
-        if (x === undefined) continue;
-        const w = writeCanonical(x);
-        if (w === NOT_PLAIN) return NOT_PLAIN;
-        out += out.length > 1 ? `,${shape.prefix[i]}${w}` : `${shape.prefix[i]}${w}`;
-      }
-      return `${out}}`;
+const PROTO = Symbol('__proto__ key');
+
+/** The reference's sorted copy, built with loops; PROTO where a `__proto__` key would need defineProperty. */
+function sortedCopy(v: unknown): unknown {
+  if (!v || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const a = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = sortedCopy(v[i]);
+      if (x === PROTO) return PROTO;
+      a[i] = x;
     }
-    default:
-      return NOT_PLAIN;
+    return a;
   }
+  const o: Record<string, unknown> = {};
+  for (const k of sortedKeys(Object.keys(v))) {
+    if (k === '__proto__') return PROTO;
+    const x = sortedCopy((v as Record<string, unknown>)[k]);
+    if (x === PROTO) return PROTO;
+    o[k] = x;
+  }
+  return o;
 }
 
 /**
- * canonicalJsonReference's output, byte for byte, without building a sorted copy of the value first
- * (about 3x faster on a snapshot); anything but plain JSON data takes the definition itself.
+ * canonicalJsonReference's output, byte for byte (the same sorted copy, then JSON.stringify), about
+ * twice as fast on a snapshot: key orders are sorted once per shape, not once per object.
  */
 export function canonicalJson(value: unknown): string {
-  const w = writeCanonical(value);
-  return w === NOT_PLAIN ? canonicalJsonReference(value) : w;
+  const c = sortedCopy(value);
+  return c === PROTO ? canonicalJsonReference(value) : JSON.stringify(c);
 }
 
 export interface Scored {
