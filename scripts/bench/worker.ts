@@ -1,19 +1,31 @@
 /**
- * npm run bench:worker [-- --n 100000] [--chunk 500] [--concurrency 4] [--collectors 10] [--json]
+ * npm run bench:worker [-- --n 100000] [--chunk 500] [--concurrency 4] [--processes 1]
+ *                         [--raw-concurrency 64] [--collectors 10] [--claim 10] [--json]
  *
- * End-to-end intake throughput against a reference measured in the same run on the same Redis:
- *   reference: the same chunk jobs through a BullMQ worker whose processor does nothing;
- *   ours:      the real processor: payload validation, one model pass per chunk (the champion),
- *              policy, compliance gate, priority and the atomic assign script per snapshot.
- * The ratio (ours / reference) is what the collection logic costs on top of the queue itself.
- * Then 10 concurrent collectors drain the call queue in claims of 10 items; claim latency
- * percentiles include the compliance re-check and ledger reads.
- * Everything runs under a random prefix, deleted afterwards. Prints figures, asserts nothing.
+ * End-to-end intake throughput against two references measured in the same run on the same Redis,
+ * with the same number of worker processes:
+ *   reference A: the same chunk jobs (`--chunk` snapshots each) through a BullMQ worker whose
+ *                processor does nothing. Apples to apples: the queue work ours pays too, so
+ *                ours / A is what the collection logic costs on top of it.
+ *   reference B: BullMQ's raw rate, one job per snapshot (what the API enqueues for a single
+ *                snapshot) and a no-op processor, at `--raw-concurrency` (64: past where BullMQ's
+ *                rate stops rising here, so B is as strong as we could make it).
+ *   ours:        the real processor: payload validation, one model pass per chunk (the champion),
+ *                policy, compliance gate, priority, and the atomic assign of every snapshot with
+ *                its audit entry.
+ * With `--processes N` each phase runs in N forked worker processes (scripts/bench/worker-process.ts)
+ * instead of this one. Each phase also reports the CPU time it cost the worker process(es) and
+ * Redis, per snapshot: on a shared machine those are steadier than the wall clock.
+ * Then `--collectors` concurrent collectors drain the call queue in claims of `--claim` items;
+ * claim latency percentiles include the compliance re-check and ledger reads.
+ * Everything runs under random prefixes, deleted afterwards. Prints figures, asserts nothing.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import type { Worker } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
 import type { Bundle } from '../../src/domain/bundle.js';
 import { mulberry32 } from '../../src/domain/random.js';
@@ -21,15 +33,17 @@ import { initBackend } from '../../src/model/backend.js';
 import { loadChampion } from '../../src/model/load.js';
 import { CollectionService } from '../../src/worker/collection.js';
 import { loadPolicyFile } from '../../src/worker/policy-file.js';
-import { fixedModel, makeIntakeProcessor } from '../../src/worker/processor.js';
-import { createIntakeQueue, createIntakeWorker, enqueueSnapshots, type IntakeJobInput } from '../../src/worker/queues.js';
+import { createIntakeQueue, enqueueSnapshots, type IntakeJobInput } from '../../src/worker/queues.js';
 import { WorklistStore } from '../../src/worker/worklist.js';
+import { openBenchWorker, type BenchMode, type BenchWorkerOptions, type FromChild } from './worker-process.js';
 
 const { values: args } = parseArgs({
   options: {
     n: { type: 'string', default: '100000' },
     chunk: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '4' },
+    processes: { type: 'string', default: '1' },
+    'raw-concurrency': { type: 'string', default: '64' },
     collectors: { type: 'string', default: '10' },
     claim: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
@@ -38,6 +52,8 @@ const { values: args } = parseArgs({
 const N = Number(args.n);
 const CHUNK = Number(args.chunk);
 const CONCURRENCY = Number(args.concurrency);
+const PROCESSES = Math.max(1, Number(args.processes));
+const RAW_CONCURRENCY = Number(args['raw-concurrency']);
 const COLLECTORS = Number(args.collectors);
 const CLAIM_N = Number(args.claim);
 const config = loadConfig();
@@ -61,28 +77,96 @@ const ZONES = ['America/New_York', 'America/Chicago', 'America/Denver', 'America
 // 17:00 UTC on a weekday in May: inside 08:00-21:00 in every zone above, so every account is contactable.
 const NOW = Date.parse('2026-05-12T17:00:00Z');
 
-async function drain(prefix: string, processor: (job: { data: IntakeJobInput; id?: string }) => Promise<unknown>, snapshots: IntakeJobInput['snapshots']): Promise<number> {
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const f = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return f('used_cpu_user') + f('used_cpu_sys');
+}
+
+interface Phase {
+  seconds: number;
+  perSecond: number;
+  /** CPU the worker process(es) used, per snapshot (µs). */
+  workerCpuMicros: number;
+  /** CPU Redis used, per snapshot (µs): everyone's commands, ours included. */
+  redisCpuMicros: number;
+}
+
+/** Runs the worker(s) until every job of the queue has completed; throws on a failed job. */
+async function runWorkers(queue: Queue<IntakeJobInput>, jobs: number, o: BenchWorkerOptions, model: Awaited<ReturnType<typeof loadChampion>>): Promise<{ ms: number; cpuMicros: number }> {
+  if (PROCESSES === 1) {
+    const w = await openBenchWorker(o, config, model);
+    try {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        let done = 0;
+        w.worker.on('completed', () => ++done === jobs && resolve());
+        w.worker.on('failed', (_j, e) => reject(e));
+        void w.worker.run();
+      });
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      return { ms, cpuMicros: c.user + c.system };
+    } finally {
+      await w.close();
+    }
+  }
+  const children: ChildProcess[] = [];
+  const failures: string[] = [];
+  const file = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+  const next = (c: ChildProcess, type: FromChild['type']) =>
+    new Promise<FromChild>((resolve, reject) => {
+      const on = (m: FromChild) => {
+        if (m.type === type) (c.off('message', on), resolve(m));
+      };
+      c.on('message', on);
+      c.once('exit', (code) => reject(new Error(`bench worker process exited (${code}) before '${type}'`)));
+    });
+  try {
+    for (let i = 0; i < PROCESSES; i++) {
+      const c = fork(file, ['--child', JSON.stringify(o)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      c.on('message', (m: FromChild) => m.type === 'failed' && failures.push(m.message));
+      children.push(c);
+    }
+    await Promise.all(children.map((c) => next(c, 'ready')));
+    const t0 = performance.now();
+    for (const c of children) c.send({ type: 'go' });
+    for (;;) {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed');
+      if (failures.length || counts.failed) throw new Error(`a bench job failed: ${failures[0] ?? `${counts.failed} failed`}`);
+      if (counts.wait + counts.active + counts.delayed + counts.prioritized === 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const ms = performance.now() - t0;
+    const stopped = children.map((c) => next(c, 'stopped'));
+    for (const c of children) c.send({ type: 'stop' });
+    const cpu = (await Promise.all(stopped)) as Extract<FromChild, { type: 'stopped' }>[];
+    return { ms, cpuMicros: cpu.reduce((s, m) => s + m.cpuMicros, 0) };
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill();
+  }
+}
+
+/** Enqueues the snapshots in jobs of `chunk`, then times the worker(s) draining them. */
+async function drain(prefix: string, mode: BenchMode, snapshots: IntakeJobInput['snapshots'], chunk: number, concurrency: number, model: Awaited<ReturnType<typeof loadChampion>>, redis: Redis): Promise<Phase> {
   const producer = new Redis(config.redisUrl, { enableOfflineQueue: false });
-  const conn = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  for (const r of [producer, conn]) r.on('error', () => undefined);
+  producer.on('error', () => undefined);
   await new Promise((r) => producer.once('ready', r));
   const queue = createIntakeQueue(producer, prefix);
-  await enqueueSnapshots(queue, snapshots, { chunkSize: CHUNK });
-  const jobs = Math.ceil(snapshots.length / CHUNK);
-  const t0 = performance.now();
-  let worker: Worker<IntakeJobInput> | undefined;
-  await new Promise<void>((resolve, reject) => {
-    let done = 0;
-    worker = createIntakeWorker({ connection: conn, prefix, processor: (job) => processor(job) as Promise<never>, concurrency: CONCURRENCY });
-    worker.on('completed', () => ++done === jobs && resolve());
-    worker.on('failed', (_j, e) => reject(e));
-  });
-  const ms = performance.now() - t0;
-  await worker!.close();
-  await queue.close();
-  producer.disconnect();
-  conn.disconnect();
-  return ms;
+  try {
+    // At most ~1000 jobs per addBulk: one job per snapshot would otherwise be one huge MULTI.
+    const per = 1000 * chunk;
+    for (let i = 0; i < snapshots.length; i += per) await enqueueSnapshots(queue, snapshots.slice(i, i + per), { chunkSize: chunk });
+    const jobs = Math.ceil(snapshots.length / chunk);
+    const r0 = await redisCpuSeconds(redis);
+    const { ms, cpuMicros } = await runWorkers(queue, jobs, { mode, prefix, concurrency, now: NOW }, model);
+    const r1 = await redisCpuSeconds(redis);
+    return { seconds: ms / 1000, perSecond: snapshots.length / (ms / 1000), workerCpuMicros: cpuMicros / snapshots.length, redisCpuMicros: ((r1 - r0) * 1e6) / snapshots.length };
+  } finally {
+    await queue.close();
+    producer.disconnect();
+  }
 }
 
 async function cleanup(redis: Redis, prefix: string): Promise<void> {
@@ -114,16 +198,23 @@ const snapshots = features.map((f, i) => ({
 }));
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 const refPrefix = `bench-ref-${randomUUID().slice(0, 8)}`;
+const rawPrefix = `bench-raw-${randomUUID().slice(0, 8)}`;
 const ourPrefix = `bench-${randomUUID().slice(0, 8)}`;
 try {
-  log(`${N} snapshots, chunks of ${CHUNK}, worker concurrency ${CONCURRENCY}, model ${model.bundle.name}/${model.bundle.version} (${backend})`);
-  const refMs = await drain(refPrefix, async () => ({}), snapshots);
-  log(`reference (no-op processor): ${(refMs / 1000).toFixed(2)} s`);
+  const modelRef = `${model.bundle.name}/${model.bundle.version}`;
+  log(`${N} snapshots, chunks of ${CHUNK}, ${PROCESSES} worker process${PROCESSES > 1 ? 'es' : ''} x concurrency ${CONCURRENCY}, model ${modelRef} (${backend})`);
+  const reference = await drain(refPrefix, 'noop', snapshots, CHUNK, CONCURRENCY, model, redis);
+  log(`reference A (same chunk jobs, no-op processor): ${reference.seconds.toFixed(2)} s`);
+  await cleanup(redis, refPrefix);
+  const raw = await drain(rawPrefix, 'noop', snapshots, 1, RAW_CONCURRENCY, model, redis);
+  log(`reference B (one job per snapshot, no-op processor, concurrency ${RAW_CONCURRENCY}): ${raw.seconds.toFixed(2)} s`);
+  await cleanup(redis, rawPrefix);
+  const ours = await drain(ourPrefix, 'ours', snapshots, CHUNK, CONCURRENCY, model, redis);
+  log(`ours (validate + score + policy + gate + priority + assign + audit): ${ours.seconds.toFixed(2)} s`);
   const store = new WorklistStore({ redis, prefix: ourPrefix });
   const service = new CollectionService(store, policy, config.leaseSeconds * 1000);
-  const ourMs = await drain(ourPrefix, makeIntakeProcessor({ acquire: fixedModel(model), service, now: () => NOW }), snapshots);
-  log(`ours (score + policy + gate + assign): ${(ourMs / 1000).toFixed(2)} s`);
   const sizes = await store.sizes();
+  const assigned = Object.values(sizes).reduce((s, q) => s + q.ready + q.waiting + q.leased, 0);
 
   // Collectors drain the call queue concurrently.
   const lat: number[] = [];
@@ -143,14 +234,23 @@ try {
   const claimMs = performance.now() - t0;
   const leasedAfter = (await store.sizes()).call.leased;
   const result = {
+    assignPerSec: ours.perSecond,
+    noopPerSec: reference.perSecond,
+    ratio: ours.perSecond / reference.perSecond,
+    claimP99Ms: pct(lat, 99),
+    rawNoopPerSec: raw.perSecond,
+    rawRatio: ours.perSecond / raw.perSecond,
     snapshots: N,
+    assigned,
     chunk: CHUNK,
+    processes: PROCESSES,
     concurrency: CONCURRENCY,
-    model: `${model.bundle.name}/${model.bundle.version}`,
+    rawConcurrency: RAW_CONCURRENCY,
+    model: modelRef,
     backend,
-    reference: { seconds: refMs / 1000, perSecond: N / (refMs / 1000) },
-    ours: { seconds: ourMs / 1000, perSecond: N / (ourMs / 1000) },
-    ratio: ourMs / refMs,
+    reference,
+    raw,
+    ours,
     queues: sizes,
     claim: {
       collectors: COLLECTORS,
@@ -166,16 +266,23 @@ try {
   };
   if (args.json) console.log(JSON.stringify(result, null, 2));
   else {
+    const row = (name: string, p: Phase) =>
+      `${name.padEnd(52)} ${p.seconds.toFixed(2).padStart(7)} ${Math.round(p.perSecond).toLocaleString('en-US').padStart(12)}  ${p.workerCpuMicros.toFixed(1).padStart(10)} ${p.redisCpuMicros.toFixed(1).padStart(10)}`;
+    const pctOf = (r: number) => `${(100 * r).toFixed(r < 0.1 ? 1 : 0)}%`;
     console.log('');
-    console.log(`intake            seconds   snapshots/s`);
-    console.log(`reference (no-op) ${result.reference.seconds.toFixed(2).padStart(7)}   ${result.reference.perSecond.toFixed(0).padStart(11)}`);
-    console.log(`ours              ${result.ours.seconds.toFixed(2).padStart(7)}   ${result.ours.perSecond.toFixed(0).padStart(11)}`);
-    console.log(`ratio ours/reference: ${result.ratio.toFixed(2)}x`);
-    console.log(`queues: ${Object.entries(sizes).map(([q, s]) => `${q} ${s.ready}`).join(', ')}`);
+    const head = (a: string, b: string, c: string, d: string, e: string) => `${a.padEnd(52)} ${b.padStart(7)} ${c.padStart(12)}  ${d.padStart(10)} ${e.padStart(10)}`;
+    console.log(head(`intake: ${N} snapshots, ${PROCESSES} worker process${PROCESSES > 1 ? 'es' : ''}`, 'seconds', 'snapshots/s', 'worker CPU', 'Redis CPU'));
+    console.log(head('', '', '', 'µs/snap', 'µs/snap'));
+    console.log(row(`A  no-op, same ${CHUNK}-snapshot chunk jobs, conc. ${CONCURRENCY}`, reference));
+    console.log(row(`B  no-op, one job per snapshot (raw), conc. ${RAW_CONCURRENCY}`, raw));
+    console.log(row(`ours: score, policy, gate, priority, assign, audit`, ours));
+    console.log(`ours / A (same chunk jobs): ${pctOf(result.ratio)}    ours / B (BullMQ raw rate): ${pctOf(result.rawRatio)}`);
+    console.log(`assigned: ${assigned} of ${N}; queues: ${Object.entries(sizes).map(([q, s]) => `${q} ${s.ready}`).join(', ')}`);
     console.log(`claim: ${COLLECTORS} collectors x ${CLAIM_N} items: ${lat.length} claims, ${claimed} items (${result.claim.duplicates} handed out twice), p50 ${result.claim.p50ms.toFixed(2)} ms, p99 ${result.claim.p99ms.toFixed(2)} ms, ${result.claim.itemsPerSecond.toFixed(0)} items/s`);
   }
 } finally {
   await cleanup(redis, refPrefix);
+  await cleanup(redis, rawPrefix);
   await cleanup(redis, ourPrefix);
   redis.disconnect();
   model.dispose();

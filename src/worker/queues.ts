@@ -108,6 +108,8 @@ export interface IntakeWorkerOptions {
   stalledInterval?: number;
   /** A job that stalls more often than this fails (a poison job that crashes its worker). */
   maxStalledCount?: number;
+  /** false: connect but take no job until `worker.run()` (benchmarks start the clock there). */
+  autorun?: boolean;
   onError?: (err: Error) => void;
 }
 
@@ -120,6 +122,7 @@ export function createIntakeWorker(o: IntakeWorkerOptions): Worker<IntakeJobInpu
     lockDuration: o.lockDuration ?? 30_000,
     stalledInterval: o.stalledInterval ?? 30_000,
     maxStalledCount: o.maxStalledCount ?? 2,
+    autorun: o.autorun ?? true,
   });
   // An unhandled 'error' event would crash the process; a lost connection is retried by ioredis.
   w.on('error', o.onError ?? (() => undefined));
