@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
+import { kernelError } from '../model/wasm-net.js';
 import { loadChampion } from '../model/load.js';
 import type { LoadedModel } from '../model/types.js';
 import { queueNames } from './queues.js';
@@ -20,7 +21,9 @@ const logger = pino({ level: config.logLevel, name: 'arrears-worker' });
 const backend = await initBackend(config.tfBackend);
 let model: LoadedModel = await loadChampion(config.modelsDir);
 const runtime = await createCollectionRuntime(config, { log: logger });
-logger.info({ backend, model: `${model.bundle.name}/${model.bundle.version}`, policy: runtime.policy.version }, 'worker starting');
+const simdError = kernelError();
+if (simdError) logger.warn({ err: simdError }, 'WebAssembly SIMD kernels unavailable: scoring falls back to the plain forward pass (several times slower)');
+logger.info({ backend, engine: model.engine, model: `${model.bundle.name}/${model.bundle.version}`, policy: runtime.policy.version }, 'worker starting');
 
 // Reference-counted so a reload never disposes a model a job is still scoring with.
 const inUse = new Map<LoadedModel, number>();
