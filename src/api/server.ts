@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
 import { kernelError } from '../model/wasm-net.js';
-import { createCollectionRuntime, startIntakeWorker } from '../worker/runtime.js';
+import { createCollectionRuntime, reloadPolicyLogged, startIntakeWorker } from '../worker/runtime.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
 import { mountCollection } from './routes/collection.js';
@@ -48,8 +48,10 @@ const worker = config.workerInProcess
     )
   : null;
 if (worker) logger.info('intake worker running in-process (ARREARS_WORKER_IN_PROCESS)');
+// SIGHUP re-reads the policy file (claims and outcomes use its compliance profiles and treatments).
+process.on('SIGHUP', () => void reloadPolicyLogged(collection, logger));
 
-closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
+closeWithGrace({ delay: 10_000, logger, skip: ['SIGHUP'] }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing: draining in-flight requests');
   await app.close();

@@ -146,20 +146,35 @@ function toItem(r: AccountRecord): ClaimedItem {
 }
 
 export class CollectionService {
+  private current: Policy;
+
   constructor(
     readonly store: WorklistStore,
-    readonly policy: Policy,
+    policy: Policy,
     readonly leaseMs: number,
-  ) {}
+  ) {
+    this.current = policy;
+  }
+
+  /** The policy decisions are made with. Each call below reads it once, so a reload never splits one. */
+  get policy(): Policy {
+    return this.current;
+  }
+
+  /** Swaps in a (validated) policy; calls already running finish on the one they started with. */
+  setPolicy(policy: Policy): void {
+    this.current = policy;
+  }
 
   /** Assigns scored snapshots (same order as `scored`). Idempotent per (accountId, asOf). */
   async assign(snapshots: readonly Snapshot[], scored: readonly Scored[], model: string, now: number): Promise<AssignResult[]> {
+    const pol = this.policy;
+    const policy = pol.version;
     const state = await this.store.readAssignState(snapshots.map((s) => s.accountId), now);
-    const policy = this.policy.version;
     const args: AssignArgs[] = snapshots.map((s, i) => {
       const pd = scored[i].pd;
       const st = state[i];
-      const a = planAssignment(s, pd, this.policy, known(st), st.facts, now);
+      const a = planAssignment(s, pd, pol, known(st), st.facts, now);
       const d = a.decision;
       const reasons = scored[i].reasons.map((r) => r.code);
       return {
@@ -207,6 +222,7 @@ export class CollectionService {
    * would allow it, so a collector never receives an item it may not work.
    */
   async claim(queue: Queue, collector: string, n: number, now: number): Promise<ClaimedItem[]> {
+    const { compliance } = this.policy;
     const out: ClaimedItem[] = [];
     for (let round = 0; round < 5 && out.length < n; round++) {
       const want = n - out.length;
@@ -218,7 +234,7 @@ export class CollectionService {
           { channel: r.channel as Channel, at: now },
           { jurisdiction: r.jurisdiction, timezone: r.tz || null, flags: flagsOf(r) },
           facts.get(r.id) ?? NO_HISTORY,
-          this.policy.compliance,
+          compliance,
         );
         if (gate.allowed) {
           out.push(toItem(r));

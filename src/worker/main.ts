@@ -13,7 +13,7 @@ import { kernelError } from '../model/wasm-net.js';
 import { loadChampion } from '../model/load.js';
 import type { LoadedModel } from '../model/types.js';
 import { queueNames } from './queues.js';
-import { createCollectionRuntime, startIntakeWorker } from './runtime.js';
+import { createCollectionRuntime, reloadPolicyLogged, startIntakeWorker } from './runtime.js';
 
 const config: Config = loadConfigOrExit();
 
@@ -62,11 +62,12 @@ const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 sub.on('error', () => undefined);
 sub.on('message', () => void reloadModel('promotion announced'));
 sub.subscribe(`${config.redisPrefix}:models`).catch((err: Error) => logger.warn({ err: err.message }, 'cannot subscribe to promotions'));
-process.on('SIGHUP', () => void reloadModel('SIGHUP'));
+// SIGHUP: re-read the champion and the policy file (kill -HUP <pid>).
+process.on('SIGHUP', () => void Promise.all([reloadModel('SIGHUP'), reloadPolicyLogged(runtime, logger)]));
 
 logger.info({ queue: queueNames(config.redisPrefix).intake, concurrency: config.workerConcurrency }, 'worker ready');
 
-closeWithGrace({ delay: 30_000, logger }, async ({ err, signal }) => {
+closeWithGrace({ delay: 30_000, logger, skip: ['SIGHUP'] }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing: finishing active jobs');
   await worker.close();

@@ -31,7 +31,13 @@ export interface CollectionRuntime {
   readonly queue: Queue<IntakeJobInput>;
   readonly store: WorklistStore;
   readonly service: CollectionService;
+  /** The policy in force (the service's). */
   readonly policy: Policy;
+  /**
+   * Re-reads and validates the policy file and swaps it in; a file that fails validation throws
+   * and the current policy stays. Not available when the runtime was given a policy object.
+   */
+  reloadPolicy(): Promise<Policy>;
   close(): Promise<void>;
 }
 
@@ -56,12 +62,35 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: { pol
     queue,
     store,
     service,
-    policy,
+    get policy() {
+      return service.policy;
+    },
+    async reloadPolicy() {
+      if (opts.policy) throw new Error('this runtime was given a policy object, not a file; there is nothing to reload');
+      const next = await loadPolicyFile(config.policyFile);
+      service.setPolicy(next);
+      return next;
+    },
     async close() {
       await queue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** Reloads the policy file, logging the outcome; a bad file is reported and the current policy stays. */
+export async function reloadPolicyLogged(rt: CollectionRuntime, log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }): Promise<void> {
+  const prev = rt.policy;
+  const before = prev.version;
+  try {
+    const next = await rt.reloadPolicy();
+    if (JSON.stringify(next) === JSON.stringify(prev)) log.info({ policy: next.version }, 'policy file re-read: unchanged');
+    else if (next.version === before)
+      log.warn({ policy: next.version }, 'policy reloaded with changes under the same version; bump `version` whenever the strategy changes so the audit trail can tell them apart');
+    else log.info({ previous: before, policy: next.version }, 'policy reloaded');
+  } catch (err) {
+    log.error({ err: (err as Error).message, policy: before }, 'policy reload failed; keeping the current policy');
+  }
 }
 
 /**
