@@ -71,7 +71,7 @@ export class ModelHolder {
   private champ: Slot | null = null;
   private chall: Slot | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private pending: { row: RawRow; pd: number; tier: string }[] = [];
+  private pending: { row: RawRow; pd: number; tier: string; contract: string }[] = [];
   private flushScheduled = false;
   private closed = false;
   /** Recent champion score points, for PSI drift; reset when the champion changes. */
@@ -120,6 +120,8 @@ export class ModelHolder {
       this.recent.clear();
     } else this.chall = next;
     this.shadow.clear();
+    // Pairs queued against the previous pair of models would be recorded against the new one.
+    this.pending = [];
     if (prev) {
       prev.retired = true;
       if (prev.inFlight === 0) this.dispose(prev);
@@ -219,13 +221,13 @@ export class ModelHolder {
    * Queues validated rows for challenger shadow scoring. It runs after the response is on its way
    * (setImmediate), in one `predictPd` call per tick, so the champion's latency does not pay for it.
    */
-  shadowScore(row: RawRow, championPd: number, championTier: string): void {
+  shadowScore(row: RawRow, championPd: number, championTier: string, contract: string): void {
     if (!this.chall || this.closed) return;
     if (this.pending.length >= MAX_SHADOW_PENDING) {
       this.shadow.skipped++;
       return;
     }
-    this.pending.push({ row, pd: championPd, tier: championTier });
+    this.pending.push({ row, pd: championPd, tier: championTier, contract });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushShadow());
@@ -240,8 +242,9 @@ export class ModelHolder {
     if (!s || !batch.length) return;
     s.inFlight++;
     try {
-      const same = s.contract === this.champ?.contract;
-      const ok = same ? batch : batch.filter((b) => s.features.safeParse(b.row).success);
+      // Rows were validated against the champion that scored them; re-validate unless the
+      // challenger's feature contract is that same one.
+      const ok = batch.filter((b) => b.contract === s.contract || s.features.safeParse(b.row).success);
       this.shadow.skipped += batch.length - ok.length;
       if (!ok.length) return;
       const pds = s.model.predictPd(ok.map((b) => b.row));

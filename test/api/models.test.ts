@@ -95,6 +95,35 @@ describe('POST /v1/models/:version/promote', () => {
     expect(disposed).toEqual([FIXTURE_VERSION]);
   });
 
+  it('a batch that straddles a promotion finishes on its model without feeding the new champion\'s drift ring', async () => {
+    const dir = await tempModels();
+    await addVersion(dir, 'v2', { shift: 1 });
+    const app = await build({ modelsDir: dir, config: { batchMax: 1000 } });
+    const v2 = await loadModel(join(dir, 'tiny', 'v2'));
+    // The served model promotes v2 right after scoring its first slice, as a promotion landing
+    // between two slices of a large batch would.
+    const m = app.models.champion!.model;
+    const scoreRows = m.scoreRows.bind(m);
+    let swapped = false;
+    m.scoreRows = (rows) => {
+      const out = scoreRows(rows);
+      if (!swapped) {
+        swapped = true;
+        app.models.install('champion', v2);
+      }
+      return out;
+    };
+    const items = Array.from({ length: 600 }, () => body({ income: 5000, util: 0.3, grade: 'B' }));
+    const res = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().scored).toBe(600);
+    expect(res.json().model.version).toBe(FIXTURE_VERSION);
+    expect(app.models.champion!.ref).toBe('tiny/v2');
+    expect(app.models.recent.size).toBe(0);
+    await score(app);
+    expect(app.models.recent.size).toBe(1);
+  });
+
   it('promotion under concurrent load: zero failed requests, every result from exactly one model', async () => {
     const dir = await tempModels();
     await addVersion(dir, 'v2', { shift: 1 });

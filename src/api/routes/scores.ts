@@ -13,7 +13,7 @@ import type { ModelHolder, Slot } from '../model-holder.js';
 import { BatchEnvelope, BatchResultSchema, ErrorSchema, ScoreEnvelope, ScoreResultSchema, type ApiWarning, type BatchResultBody, type ScoreResultBody } from '../schemas.js';
 
 const MAX_UNKNOWN_WARNINGS = 20;
-/** Items validated and scored between two yields to the event loop (about 25 ms of work). */
+/** Items validated and scored between two yields to the event loop (a few milliseconds of work). */
 const BATCH_SLICE = 250;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -37,8 +37,11 @@ function toBody(r: ScoreResult, extra: ApiWarning[], borrowerId: string | undefi
 
 function record(holder: ModelHolder, slot: Slot, row: RawRow, r: ScoreResult, count: (tier: string, model: string) => void): void {
   count(r.tier, slot.ref);
+  // A batch that straddles a promotion finishes on the model it started with, but that model's
+  // scores must not feed the new champion's drift ring or shadow comparison.
+  if (slot.retired) return;
   holder.observe(r.score);
-  holder.shadowScore(row, r.pd, r.tier);
+  holder.shadowScore(row, r.pd, r.tier, slot.contract);
 }
 
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
@@ -108,7 +111,6 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
           scored += scoreSlice(slot, items, from, Math.min(items.length, from + BATCH_SLICE), results);
         }
         const failed = items.length - scored;
-        if (failed) app.metrics.errors.inc({ code: 'ARREARS_VALIDATION' }, failed);
         const b = slot.model.bundle;
         return { model: { name: b.name, version: b.version }, scored, failed, results };
       } finally {
@@ -137,6 +139,8 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
       rows.push(parsed.data.features as RawRow);
       at.push(i);
     }
+    const invalid = to - from - rows.length;
+    if (invalid) app.metrics.errors.inc({ code: 'ARREARS_VALIDATION' }, invalid);
     const scoredRows = rows.length ? slot.model.scoreRows(rows) : [];
     for (let k = 0; k < scoredRows.length; k++) {
       record(holder, slot, rows[k], scoredRows[k], count);
