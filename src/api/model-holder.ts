@@ -126,6 +126,7 @@ export class ModelHolder {
       prev.retired = true;
       if (prev.inFlight === 0) this.dispose(prev);
     }
+    if (next?.model.engineNote) this.o.log.warn({ role, ref: next.ref, engine: next.model.engine, note: next.model.engineNote }, `${role} ${next.ref} serves through the ${next.model.engine} pass`);
     this.o.log.info({ role, ref: next?.ref ?? null, previous: prev?.ref ?? null, engine: next?.model.engine ?? null }, `${role} ${next ? `now ${next.ref}` : 'cleared'}`);
     this.o.onSwap?.(role, next, prev);
   }

@@ -7,7 +7,6 @@ import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
-import { kernelError } from '../model/wasm-net.js';
 import { createCollectionRuntime, reloadPolicyLogged, startIntakeWorker } from '../worker/runtime.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
@@ -18,8 +17,6 @@ const config: Config = loadConfigOrExit();
 const logger = createLogger(config);
 const backend = await initBackend(config.tfBackend);
 logger.info({ backend }, `tfjs backend: ${backend}`);
-const simdError = kernelError();
-if (simdError) logger.warn({ err: simdError }, 'WebAssembly SIMD kernels unavailable: scoring falls back to the plain forward pass (several times slower)');
 
 // Pub/sub only: a promotion nudges other instances. Fail fast and never queue commands while
 // Redis is away; scoring does not depend on it.

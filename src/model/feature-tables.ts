@@ -4,8 +4,9 @@
  * A feature's block of network inputs (WoE, scaled value, flags, piecewise-linear segments; see
  * encodeFeature) is a function of that feature's raw value alone, and between two consecutive
  * breakpoints (WoE bin edges, PLE knots, the clip bounds) every input of the block is affine in the
- * value. So is the block's contribution to the first layer's pre-activations: A + x·B for the
- * segment x falls in. Special codes, missing values and categories each contribute one constant
+ * value. So is the block's contribution to the first layer's pre-activations: C + (x - a)·B for
+ * the segment x falls in, with C its value at a point a inside the segment (anchoring there rather
+ * than at 0 keeps float64 precision when x is large next to the segment's width). Special codes, missing values and categories each contribute one constant
  * vector. Summing 2 vectors per feature replaces a multiply-add per non-zero input, which is what
  * makes single-row scoring cheap (issue 3's latency target).
  *
@@ -21,8 +22,13 @@ interface NumericTable {
   name: string;
   /** Sorted, distinct breakpoints; segment k is (bp[k-1], bp[k]], the last is (bp[last], +inf). */
   breakpoints: Float64Array;
-  /** Element offset in `data` of segment 0's intercept; segment k's intercept is at affine + 2k·stride, its slope one stride further. */
+  /**
+   * Element offset in `data` of segment 0's vectors: segment k's value at its anchor is at
+   * affine + 2k·stride, its slope one stride further; the contribution is value + (x - anchor)·slope.
+   */
   affine: number;
+  /** Per segment, the point inside it the value is taken at (anchoring there keeps precision for large x). */
+  anchors: Float64Array;
   /** 1 where segment k's slope is all zero (clipped or constant region): only the intercept is added. */
   flat: Uint8Array;
   specials: number[];
@@ -46,8 +52,8 @@ type Table = NumericTable | CategoricalTable;
 export interface Accumulator {
   /** h += data[at .. at+units) */
   add(at: number): void;
-  /** h += data[at ..] + x * data[slopeAt ..] */
-  affine(at: number, slopeAt: number, x: number): void;
+  /** h += data[at ..] + dx * data[slopeAt ..], dx = x minus the segment's anchor */
+  affine(at: number, slopeAt: number, dx: number): void;
 }
 
 /** The block's contribution to the first layer for raw value `v`: sum of inputs times kernel rows. */
@@ -64,8 +70,11 @@ function contribution(s: FeatureState, v: RawValue, layer: DenseLayer, at: numbe
   }
 }
 
-/** Two points strictly inside (lo, hi] that are not special codes, where the block is affine. */
-function samplePoints(lo: number, hi: number, specials: readonly number[]): [number, number] {
+/**
+ * Two points strictly inside (lo, hi) that are not special codes, where the block is affine; null
+ * when the segment is too narrow to hold two (breakpoints a few ulps apart).
+ */
+function samplePoints(lo: number, hi: number, specials: readonly number[]): [number, number] | null {
   const fractions = [1 / 3, 2 / 3, 1 / 4, 3 / 4, 2 / 5, 3 / 5, 1 / 7, 6 / 7];
   const pts: number[] = [];
   for (const f of fractions) {
@@ -73,10 +82,10 @@ function samplePoints(lo: number, hi: number, specials: readonly number[]): [num
     if (Number.isFinite(lo) && Number.isFinite(hi)) p = lo + (hi - lo) * f;
     else if (Number.isFinite(hi)) p = hi - Math.max(1, Math.abs(hi)) * (1 + f * 8);
     else p = lo + Math.max(1, Math.abs(lo)) * (1 + f * 8);
-    if (p > lo && p < hi && !specials.includes(p) && !pts.includes(p)) pts.push(p);
+    if (Number.isFinite(p) && p > lo && p < hi && !specials.includes(p) && !pts.includes(p)) pts.push(p);
     if (pts.length === 2) return [pts[0], pts[1]];
   }
-  throw new Error(`cannot place two sample points in (${lo}, ${hi}]`);
+  return null;
 }
 
 function breakpointsOf(s: NumericState): Float64Array {
@@ -95,7 +104,8 @@ function vectorCount(s: FeatureState): number {
  */
 export class FeatureTables {
   readonly stride: number;
-  readonly data: Float64Array;
+  /** The vectors; emptied by `dropData` once a consumer has copied them (wasm memory). */
+  data: Float64Array;
   private readonly tables: Table[];
 
   constructor(states: readonly FeatureState[], first: DenseLayer) {
@@ -124,25 +134,36 @@ export class FeatureTables {
     const bp = breakpointsOf(s);
     const segments = bp.length + 1;
     const affine = take(2 * segments);
+    const anchors = new Float64Array(segments);
     const flat = new Uint8Array(segments);
     const c1 = new Float64Array(units);
     const c2 = new Float64Array(units);
     for (let k = 0; k < segments; k++) {
       const lo = k === 0 ? -Infinity : bp[k - 1];
       const hi = k === bp.length ? Infinity : bp[k];
-      const [p1, p2] = samplePoints(lo, hi, s.specials);
+      const a = affine + 2 * k * stride;
+      const pts = samplePoints(lo, hi, s.specials);
+      if (!pts) {
+        // A segment a few ulps wide: every value in it encodes like its right end (same bin; the
+        // continuous parts cannot move measurably), so it is one constant.
+        if (!Number.isFinite(hi) || s.specials.includes(hi)) throw new Error(`${s.name}: cannot tabulate the segment (${lo}, ${hi}]`);
+        contribution(s, hi, layer, at, scratch, c1, 0);
+        data.set(c1, a);
+        anchors[k] = hi;
+        flat[k] = 1;
+        continue;
+      }
+      const [p1, p2] = pts;
       contribution(s, p1, layer, at, scratch, c1, 0);
       contribution(s, p2, layer, at, scratch, c2, 0);
-      const a = affine + 2 * k * stride;
       let zero = true;
       for (let o = 0; o < units; o++) {
         const slope = (c2[o] - c1[o]) / (p2 - p1);
+        data[a + o] = c1[o];
         data[a + stride + o] = slope;
-        data[a + o] = c1[o] - p1 * slope;
         if (slope !== 0) zero = false;
       }
-      // A flat segment stores the exact constant rather than an intercept rebuilt from a slope.
-      if (zero) data.set(c1, a);
+      anchors[k] = p1;
       flat[k] = zero ? 1 : 0;
     }
     const constants = take(s.specials.length + 1);
@@ -153,7 +174,7 @@ export class FeatureTables {
     });
     contribution(s, null, layer, at, scratch, vec, 0);
     data.set(vec, constants + s.specials.length * stride);
-    return { kind: 'numeric', name: s.name, breakpoints: bp, affine, flat, specials: s.specials, constants };
+    return { kind: 'numeric', name: s.name, breakpoints: bp, affine, anchors, flat, specials: s.specials, constants };
   }
 
   private categorical(s: CategoricalState, layer: DenseLayer, at: number, take: (n: number) => number): CategoricalTable {
@@ -173,6 +194,11 @@ export class FeatureTables {
     put(unseen, n);
     put(null, n + 1);
     return { kind: 'categorical', name: s.name, index: new Map(s.categories.map((c, i) => [c, i])), constants, other: n, missing: n + 1 };
+  }
+
+  /** Frees the JS copy of the vectors once they live elsewhere; lookups keep working on offsets. */
+  dropData(): void {
+    this.data = new Float64Array(0);
   }
 
   /** Hands `acc` the vectors whose sum (plus the bias) is the first layer's pre-activation for `row`. */
@@ -199,7 +225,7 @@ export class FeatureTables {
       const k = binIndex(t.breakpoints, x);
       const a = t.affine + 2 * k * stride;
       if (t.flat[k]) acc.add(a);
-      else acc.affine(a, a + stride, x);
+      else acc.affine(a, a + stride, x - t.anchors[k]);
     }
   }
 }

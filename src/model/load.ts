@@ -10,7 +10,7 @@ import { BundleSchema, type Bundle } from '../domain/bundle.js';
 import { encodeRow, inputWidth, type EncodeWarning, type RawRow } from '../domain/encoding.js';
 import { bestContributions, calibrate, pdToPoints, reasonCodes, scorecardLogit, tierFor } from '../domain/scoring.js';
 import { DenseNet, type Activation, type DenseLayer } from './dense-net.js';
-import { kernelModule, WasmNet } from './wasm-net.js';
+import { kernelError, kernelModule, WasmNet } from './wasm-net.js';
 import { readArtifacts } from './io.js';
 import { championDir } from './registry.js';
 import { mulberry32 } from '../domain/random.js';
@@ -80,6 +80,8 @@ export async function readBundleJson(dir: string): Promise<Bundle> {
 /** The network as served: the wasm path where this runtime has WebAssembly SIMD, else the plain pass. */
 interface NetworkPath {
   readonly kind: 'wasm-simd' | 'plain';
+  /** Why a slower path serves, or null. */
+  readonly note: string | null;
   logit(row: RawRow, encoded: Float32Array): number;
 }
 
@@ -98,6 +100,10 @@ class BundleModel implements LoadedModel {
 
   get engine(): LoadedModel['engine'] {
     return this.network?.kind ?? 'scorecard';
+  }
+
+  get engineNote(): string | null {
+    return this.network?.note ?? null;
   }
 
   private *logits(rows: readonly RawRow[], warnings?: EncodeWarning[][]): Generator<{ z: number; woe: Float32Array }> {
@@ -200,14 +206,23 @@ function checkServedPath(dir: string, b: Bundle, net: DenseNet, path: NetworkPat
   }
 }
 
-/** The fastest path this runtime supports, checked against the plain pass before it serves. */
+/**
+ * The fastest path this runtime supports, checked against the plain pass before it serves. Where
+ * the SIMD path cannot be built or fails its check, the model serves through the plain pass (the
+ * one checked against tfjs) and says why in `engineNote`, rather than refusing a good bundle.
+ */
 function servedPath(dir: string, b: Bundle, net: DenseNet): NetworkPath {
+  const plain = (note: string): NetworkPath => ({ kind: 'plain', note, logit: (_row, x) => net.forward(x) });
   const module = kernelModule();
-  if (!module) return { kind: 'plain', logit: (_row, x) => net.forward(x) };
-  const wasm = new WasmNet(module, b.preprocessing, net);
-  const path: NetworkPath = { kind: 'wasm-simd', logit: (row) => wasm.logit(row) };
-  checkServedPath(dir, b, net, path);
-  return path;
+  if (!module) return plain(`WebAssembly SIMD kernels unavailable: ${kernelError()}`);
+  try {
+    const wasm = new WasmNet(module, b.preprocessing, net);
+    const path: NetworkPath = { kind: 'wasm-simd', note: null, logit: (row) => wasm.logit(row) };
+    checkServedPath(dir, b, net, path);
+    return path;
+  } catch (e) {
+    return plain(`SIMD path refused for this bundle, serving through the plain pass: ${(e as Error).message}`);
+  }
 }
 
 /**

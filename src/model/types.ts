@@ -23,6 +23,8 @@ export interface LoadedModel {
    * (typed-array pass, where WebAssembly SIMD is missing) or 'scorecard' (a bundle without a network).
    */
   readonly engine: 'wasm-simd' | 'plain' | 'scorecard';
+  /** Why a slower engine serves than this runtime could offer (logged on load), or null. */
+  readonly engineNote: string | null;
   /** Scores rows in one pass (one forward pass over the whole batch). Rows must already be validated. */
   scoreRows(rows: readonly RawRow[]): ScoreResult[];
   /** PDs only, for bulk paths (tests, shadow scoring, worker) that need no reasons. */

@@ -98,6 +98,7 @@ export class WasmNet implements Accumulator {
     const i32 = new Int32Array(this.k.memory.buffer);
 
     this.f64.set(this.tables.data, this.data / 8);
+    this.tables.dropData();
     for (const { l, stride, kernel, ranges, out } of plan) {
       for (let i = 0; i < l.inputs; i++) {
         let lo = l.units;

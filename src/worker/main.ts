@@ -9,7 +9,6 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
-import { kernelError } from '../model/wasm-net.js';
 import { loadChampion } from '../model/load.js';
 import type { LoadedModel } from '../model/types.js';
 import { queueNames } from './queues.js';
@@ -21,8 +20,7 @@ const logger = pino({ level: config.logLevel, name: 'arrears-worker' });
 const backend = await initBackend(config.tfBackend);
 let model: LoadedModel = await loadChampion(config.modelsDir);
 const runtime = await createCollectionRuntime(config, { log: logger });
-const simdError = kernelError();
-if (simdError) logger.warn({ err: simdError }, 'WebAssembly SIMD kernels unavailable: scoring falls back to the plain forward pass (several times slower)');
+if (model.engineNote) logger.warn({ engine: model.engine, note: model.engineNote }, 'the champion serves through the plain forward pass');
 logger.info({ backend, engine: model.engine, model: `${model.bundle.name}/${model.bundle.version}`, policy: runtime.policy.version }, 'worker starting');
 
 // Reference-counted so a reload never disposes a model a job is still scoring with.

@@ -19,6 +19,7 @@ export function counting(model: LoadedModel): { model: LoadedModel; calls: numbe
       bundle: model.bundle,
       dir: model.dir,
       engine: model.engine,
+      engineNote: model.engineNote,
       scoreRows: (rows) => {
         calls.push(rows.length);
         return model.scoreRows(rows);

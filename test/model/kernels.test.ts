@@ -3,13 +3,18 @@
  * hand-built encodings whose every segment, special code, clip and category is exercised; and the
  * committed kernels.wasm against its source.
  */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileKernels, WASM } from '../../scripts/build-wasm.js';
 import { encodeRow, inputWidth, type FeatureState, type RawRow } from '../../src/domain/encoding.js';
 import { mulberry32 } from '../../src/domain/random.js';
 import { DenseNet, type Activation, type DenseLayer } from '../../src/model/dense-net.js';
+import { loadModel } from '../../src/model/load.js';
 import { kernelModule, WasmNet } from '../../src/model/wasm-net.js';
+import { TINY_BUNDLE } from '../helpers/models.js';
 
 const states: FeatureState[] = [
   {
@@ -48,9 +53,9 @@ function rows(rand: () => number, n: number): RawRow[] {
   }));
 }
 
-function compare(units: number[], activations: Activation[], blocks: number[]): number {
+function compare(units: number[], activations: Activation[], blocks: number[], st: FeatureState[] = states, sample: (rand: () => number, n: number) => RawRow[] = rows): number {
   const rand = mulberry32(units.reduce((a, b) => a * 31 + b, 7));
-  const width = inputWidth(states);
+  const width = inputWidth(st);
   const layers: DenseLayer[] = [];
   let inputs = width;
   units.forEach((u, i) => {
@@ -58,12 +63,12 @@ function compare(units: number[], activations: Activation[], blocks: number[]): 
     inputs = u;
   });
   const net = new DenseNet(layers);
-  const wasm = new WasmNet(kernelModule()!, states, net);
+  const wasm = new WasmNet(kernelModule()!, st, net);
   const x = new Float32Array(width);
-  const woe = new Float32Array(states.length);
+  const woe = new Float32Array(st.length);
   let worst = 0;
-  for (const row of rows(rand, 2000)) {
-    encodeRow(states, row, x, woe);
+  for (const row of sample(rand, 2000)) {
+    encodeRow(st, row, x, woe);
     const ref = net.forward(x);
     worst = Math.max(worst, Math.abs(wasm.logit(row) - ref) / Math.max(1, Math.abs(ref)));
   }
@@ -83,6 +88,42 @@ describe('served forward pass (feature tables + SIMD kernels)', () => {
 
   it('agrees with odd widths (SIMD padding) and other activations', () => {
     expect(compare([7, 5, 3, 1], ['tanh', 'elu', 'sigmoid', 'linear'], [1, 1, 1, 1])).toBeLessThan(1e-6);
+  });
+
+  it('keeps precision on large values and tabulates segments a few ulps wide', () => {
+    // An epoch-milliseconds-like feature: values near 1.7e12, knots 1 apart, and its lower clip one
+    // ulp above the first knot (breakpoints that close come from quantile knots on real data).
+    const base = 1.7e12;
+    const ulp = 2 ** -12; // spacing of doubles near 1.7e12
+    const wide: FeatureState[] = [
+      {
+        kind: 'numeric', name: 't', specials: [], edges: [base + 2], woe: [0.3, -0.2], specialWoe: [], missingWoe: 0,
+        missing: 'bin', median: base + 3, lo: base + ulp, hi: base + 6, center: base + 3, scale: 0.5, knots: [base, base + 1, base + 2, base + 4, base + 6],
+      },
+    ];
+    const sample = (rand: () => number, n: number): RawRow[] =>
+      Array.from({ length: n }, () => ({ t: [base, base + ulp, base + 2, base + 6, null][Math.floor(rand() * 5)] ?? base + rand() * 7 }));
+    expect(compare([16, 8, 1], ['relu', 'relu', 'linear'], [1, 2, 1], wide, sample)).toBeLessThan(1e-6);
+  });
+
+  it('a bundle the SIMD path cannot tabulate serves through the plain pass and says why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arrears-kernels-'));
+    try {
+      await cp(TINY_BUNDLE, dir, { recursive: true });
+      const path = join(dir, 'bundle.json');
+      const b = JSON.parse(await readFile(path, 'utf8'));
+      // A clip bound so large that no point past it can be represented: the last segment cannot be sampled.
+      b.preprocessing[0].hi = 1e308;
+      await writeFile(path, JSON.stringify(b));
+      const m = await loadModel(dir);
+      expect(m.engine).toBe('plain');
+      expect(m.engineNote).toMatch(/SIMD path refused .*income/);
+      const pd = m.predictPd([{ income: 5000, util: 0.3, grade: 'B' }])[0];
+      expect(pd).toBeGreaterThan(0);
+      expect(pd).toBeLessThan(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the committed kernels.wasm is what kernels.wat compiles to (npm run build:wasm)', async () => {

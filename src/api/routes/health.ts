@@ -33,6 +33,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
             challenger: z.string().nullable(),
             backend: z.string().describe('tfjs backend in use (loading and checking bundles)'),
             engine: z.string().describe("how the champion's network is evaluated per request: wasm-simd, plain or scorecard"),
+            engineNote: z.string().nullable().describe('why a slower engine serves than this runtime offers, or null'),
             authDisabled: z.boolean(),
           }),
           503: ErrorSchema,
@@ -50,6 +51,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
         challenger: app.models.challenger?.ref ?? null,
         backend: opts.backend ?? currentBackend() ?? 'none',
         engine: slot.model.engine,
+        engineNote: slot.model.engineNote,
         authDisabled: opts.authDisabled,
       };
     },
