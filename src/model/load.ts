@@ -87,7 +87,8 @@ interface NetworkPath {
 
 class BundleModel implements LoadedModel {
   private readonly best: number[];
-  private readonly width: number;
+  private readonly x: Float32Array;
+  private readonly woe: Float32Array;
 
   constructor(
     readonly bundle: Bundle,
@@ -95,7 +96,8 @@ class BundleModel implements LoadedModel {
     private readonly network: NetworkPath | null,
   ) {
     this.best = bestContributions(bundle.preprocessing, bundle.model.scorecard.coef);
-    this.width = inputWidth(bundle.preprocessing);
+    this.x = new Float32Array(inputWidth(bundle.preprocessing));
+    this.woe = new Float32Array(bundle.preprocessing.length);
   }
 
   get engine(): LoadedModel['engine'] {
@@ -106,41 +108,41 @@ class BundleModel implements LoadedModel {
     return this.network?.note ?? null;
   }
 
-  private *logits(rows: readonly RawRow[], warnings?: EncodeWarning[][]): Generator<{ z: number; woe: Float32Array }> {
-    const x = new Float32Array(this.width);
+  /**
+   * The blended logit of one row; leaves the row's WoE vector in `this.woe` (and its network
+   * inputs in `this.x`) until the next call. Scoring is synchronous, so one scratch pair per model
+   * serves every request without allocating.
+   */
+  private logit(row: RawRow, warnings?: EncodeWarning[]): number {
     const w = this.bundle.model.blendWeight;
-    for (let r = 0; r < rows.length; r++) {
-      const woe = new Float32Array(this.bundle.preprocessing.length);
-      encodeRow(this.bundle.preprocessing, rows[r], x, woe, warnings?.[r]);
-      const zs = scorecardLogit(this.bundle.model.scorecard, woe);
-      const zn = this.network && w > 0 ? this.network.logit(rows[r], x) : 0;
-      yield { z: (1 - w) * zs + w * zn, woe };
-    }
+    encodeRow(this.bundle.preprocessing, row, this.x, this.woe, warnings);
+    const zs = scorecardLogit(this.bundle.model.scorecard, this.woe);
+    const zn = this.network && w > 0 ? this.network.logit(row, this.x) : 0;
+    return (1 - w) * zs + w * zn;
   }
 
   scoreRows(rows: readonly RawRow[]): ScoreResult[] {
     const b = this.bundle;
-    const warnings = rows.map(() => [] as EncodeWarning[]);
-    const out: ScoreResult[] = [];
-    let r = 0;
-    for (const { z, woe } of this.logits(rows, warnings)) {
-      const pd = calibrate(b.calibration, z);
-      out.push({
+    const model = { name: b.name, version: b.version };
+    const out: ScoreResult[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const warnings: EncodeWarning[] = [];
+      const pd = calibrate(b.calibration, this.logit(rows[r], warnings));
+      out[r] = {
         pd,
         score: pdToPoints(b.scaling, pd),
         tier: tierFor(b.tiers, pd),
-        reasons: reasonCodes(b, woe, this.best),
-        model: { name: b.name, version: b.version },
-        warnings: warnings[r++],
-      });
+        reasons: reasonCodes(b, this.woe, this.best),
+        model,
+        warnings,
+      };
     }
     return out;
   }
 
   predictPd(rows: readonly RawRow[]): Float64Array {
     const out = new Float64Array(rows.length);
-    let r = 0;
-    for (const { z } of this.logits(rows)) out[r++] = calibrate(this.bundle.calibration, z);
+    for (let r = 0; r < rows.length; r++) out[r] = calibrate(this.bundle.calibration, this.logit(rows[r]));
     return out;
   }
 

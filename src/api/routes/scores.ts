@@ -4,6 +4,7 @@
  * as the scoring, so validation and scoring always use the same model even across a hot swap.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import fastJson from 'fast-json-stringify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RawRow } from '../../domain/encoding.js';
@@ -44,6 +45,14 @@ function record(holder: ModelHolder, slot: Slot, row: RawRow, r: ScoreResult, co
   holder.shadowScore(row, r.pd, r.tier, slot.contract);
 }
 
+/**
+ * The hot route's 200 body through fast-json-stringify, compiled from the same zod schema that
+ * documents it: its shape is fixed, and this is several microseconds a request cheaper than
+ * JSON.stringify on the result objects.
+ */
+const scoreJson = fastJson(z.toJSONSchema(ScoreResultSchema, { target: 'draft-7', io: 'output' }) as Parameters<typeof fastJson>[0]);
+const plainJson = (data: unknown) => JSON.stringify(data);
+
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
 
 const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }> = async (base, opts) => {
@@ -72,6 +81,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
         body: ScoreEnvelope,
         response: { 200: ScoreResultSchema, ...errorResponses },
       },
+      serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? scoreJson : plainJson),
     },
     async (req) => {
       const slot = holder.acquire();
