@@ -78,14 +78,25 @@ export function reasonCodes(
   best: readonly number[],
   max = 4,
 ): Reason[] {
+  if (max <= 0) return [];
   const coef = bundle.model.scorecard.coef;
-  const gaps: { j: number; gap: number }[] = [];
+  // The `max` largest gaps, largest first, ties to the earlier feature: an insertion into a short
+  // sorted list (this runs on every scored request; sorting every feature would allocate).
+  const top: number[] = [];
+  const gaps: number[] = [];
   for (let j = 0; j < coef.length; j++) {
     const gap = coef[j] * woe[j] - best[j];
-    if (gap > 1e-9) gaps.push({ j, gap });
+    if (!(gap > 1e-9) || (top.length === max && gap <= gaps[max - 1])) continue;
+    let at = top.length < max ? top.length : max - 1;
+    while (at > 0 && gaps[at - 1] < gap) {
+      top[at] = top[at - 1];
+      gaps[at] = gaps[at - 1];
+      at--;
+    }
+    top[at] = j;
+    gaps[at] = gap;
   }
-  gaps.sort((a, b) => b.gap - a.gap || a.j - b.j);
-  return gaps.slice(0, max).map(({ j }) => {
+  return top.map((j) => {
     const f = bundle.features[j];
     return { code: f.reason.code, feature: f.name, text: f.reason.text };
   });
