@@ -103,24 +103,34 @@ export function featureWoe(s: FeatureState, v: RawValue): number {
 }
 
 /**
- * Writes one feature's network inputs into `out` at `at`; returns the next offset.
- * Warnings are pushed only when `warnings` is given (serving), so training pays nothing for them.
+ * What serving tells a caller about one raw value, if anything: missing, clipped to the training
+ * range (special codes are never clipped), or a category training did not see.
  */
-export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, at: number, warnings?: EncodeWarning[]): number {
+export function valueWarning(s: FeatureState, v: RawValue): EncodeWarning | null {
+  if (s.kind === 'categorical') {
+    if (v === null || v === undefined || v === '') return { feature: s.name, issue: 'missing' };
+    return s.categories.includes(String(v)) ? null : { feature: s.name, issue: 'unseen_category' };
+  }
+  const x = toNumber(v);
+  if (x === null) return { feature: s.name, issue: 'missing' };
+  if (s.specials.includes(x)) return null;
+  if (x < s.lo) return { feature: s.name, issue: 'clipped_low' };
+  if (x > s.hi) return { feature: s.name, issue: 'clipped_high' };
+  return null;
+}
+
+/**
+ * Writes one feature's network inputs into `out` at `at`; returns the next offset.
+ */
+export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, at: number): number {
   if (s.kind === 'categorical') {
     const width = featureWidth(s);
     out.fill(0, at, at + width);
     out[at] = categoricalWoe(s, v);
-    if (v === null || v === undefined || v === '') {
-      warnings?.push({ feature: s.name, issue: 'missing' });
-      return at + width;
-    }
+    if (v === null || v === undefined || v === '') return at + width;
     const i = s.categories.indexOf(String(v));
     if (i >= 0) out[at + 1 + i] = 1;
-    else {
-      out[at + 1 + s.categories.length] = 1;
-      warnings?.push({ feature: s.name, issue: 'unseen_category' });
-    }
+    else out[at + 1 + s.categories.length] = 1;
     return at + width;
   }
   const width = featureWidth(s);
@@ -130,21 +140,13 @@ export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, a
   const special = x === null ? -1 : s.specials.indexOf(x);
   if (x === null) {
     out[at + 2] = 1;
-    warnings?.push({ feature: s.name, issue: 'missing' });
     if (s.missing === 'median') x = s.median;
     else return at + width; // scaled raw and PLE stay 0: the missing flag carries it
   } else if (special >= 0) {
     out[at + 3 + special] = 1;
     return at + width;
   }
-  let c = x as number;
-  if (c < s.lo) {
-    c = s.lo;
-    warnings?.push({ feature: s.name, issue: 'clipped_low' });
-  } else if (c > s.hi) {
-    c = s.hi;
-    warnings?.push({ feature: s.name, issue: 'clipped_high' });
-  }
+  const c = Math.min(Math.max(x as number, s.lo), s.hi);
   // Clipped to +-5 robust units: heavy-tailed ratios (debt ratio 300,000) would otherwise swamp the network.
   const z = (c - s.center) / s.scale;
   out[at + 1] = z > 5 ? 5 : z < -5 ? -5 : z;
@@ -158,11 +160,15 @@ export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, a
   return at + width;
 }
 
-/** Encodes a row for the network; returns the WoE vector too, for the scorecard and reason codes. */
+/**
+ * Encodes a row: the WoE vector (scorecard, reason codes) always, the network inputs into `nnOut`
+ * unless it is null (a network evaluated from raw values needs none), and the value warnings when
+ * `warnings` is given (serving; training pays nothing for them).
+ */
 export function encodeRow(
   states: readonly FeatureState[],
   row: RawRow,
-  nnOut: Float32Array,
+  nnOut: Float32Array | null,
   woeOut: Float32Array,
   warnings?: EncodeWarning[],
 ): void {
@@ -171,6 +177,10 @@ export function encodeRow(
     const s = states[j];
     const v = row[s.name];
     woeOut[j] = featureWoe(s, v);
-    at = encodeFeature(s, v, nnOut, at, warnings);
+    if (nnOut) at = encodeFeature(s, v, nnOut, at);
+    if (warnings) {
+      const w = valueWarning(s, v);
+      if (w) warnings.push(w);
+    }
   }
 }

@@ -82,6 +82,8 @@ interface NetworkPath {
   readonly kind: 'wasm-simd' | 'plain';
   /** Why a slower path serves, or null. */
   readonly note: string | null;
+  /** Whether `logit` reads the encoded network inputs (the plain pass) or only the raw row. */
+  readonly needsEncoded: boolean;
   logit(row: RawRow, encoded: Float32Array): number;
 }
 
@@ -109,13 +111,13 @@ class BundleModel implements LoadedModel {
   }
 
   /**
-   * The blended logit of one row; leaves the row's WoE vector in `this.woe` (and its network
-   * inputs in `this.x`) until the next call. Scoring is synchronous, so one scratch pair per model
-   * serves every request without allocating.
+   * The blended logit of one row; leaves the row's WoE vector in `this.woe` (and, for the plain
+   * pass, its network inputs in `this.x`) until the next call. Scoring is synchronous, so one
+   * scratch pair per model serves every request without allocating.
    */
   private logit(row: RawRow, warnings?: EncodeWarning[]): number {
     const w = this.bundle.model.blendWeight;
-    encodeRow(this.bundle.preprocessing, row, this.x, this.woe, warnings);
+    encodeRow(this.bundle.preprocessing, row, this.network?.needsEncoded ? this.x : null, this.woe, warnings);
     const zs = scorecardLogit(this.bundle.model.scorecard, this.woe);
     const zn = this.network && w > 0 ? this.network.logit(row, this.x) : 0;
     return (1 - w) * zs + w * zn;
@@ -214,12 +216,12 @@ function checkServedPath(dir: string, b: Bundle, net: DenseNet, path: NetworkPat
  * one checked against tfjs) and says why in `engineNote`, rather than refusing a good bundle.
  */
 function servedPath(dir: string, b: Bundle, net: DenseNet): NetworkPath {
-  const plain = (note: string): NetworkPath => ({ kind: 'plain', note, logit: (_row, x) => net.forward(x) });
+  const plain = (note: string): NetworkPath => ({ kind: 'plain', note, needsEncoded: true, logit: (_row, x) => net.forward(x) });
   const module = kernelModule();
   if (!module) return plain(`WebAssembly SIMD kernels unavailable: ${kernelError()}`);
   try {
     const wasm = new WasmNet(module, b.preprocessing, net);
-    const path: NetworkPath = { kind: 'wasm-simd', note: null, logit: (row) => wasm.logit(row) };
+    const path: NetworkPath = { kind: 'wasm-simd', note: null, needsEncoded: false, logit: (row) => wasm.logit(row) };
     checkServedPath(dir, b, net, path);
     return path;
   } catch (e) {

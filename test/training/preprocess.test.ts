@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureSpec } from '../../src/domain/dataset-config.js';
-import { encodeFeature, featureWidth, featureWoe, numericWoe, type EncodeWarning, type NumericState } from '../../src/domain/encoding.js';
+import { encodeFeature, featureWidth, featureWoe, numericWoe, valueWarning, type NumericState } from '../../src/domain/encoding.js';
 import { mulberry32 } from '../../src/domain/random.js';
 import { DEFAULT_BINNING, fitCategorical, fitNumeric, woe } from '../../training/preprocess.js';
 
@@ -91,25 +91,26 @@ describe('encodeFeature (the serving transform)', () => {
 
   it('flags missing and special values and leaves the magnitude inputs at 0', () => {
     const m = new Float32Array(featureWidth(s));
-    const warnings: EncodeWarning[] = [];
-    encodeFeature(s, null, m, 0, warnings);
-    expect(warnings).toEqual([{ feature: 'x', issue: 'missing' }]);
+    encodeFeature(s, null, m, 0);
+    expect(valueWarning(s, null)).toEqual({ feature: 'x', issue: 'missing' });
     expect(m[2]).toBe(1);
     expect(Array.from(m.slice(4)).every((v) => v === 0)).toBe(true);
     const sp = new Float32Array(featureWidth(s));
     encodeFeature(s, 98, sp, 0);
+    expect(valueWarning(s, 98)).toBeNull(); // a special code is a meaning, not an out-of-range value
     expect(sp[3]).toBe(1);
     expect(sp[0]).toBeCloseTo(s.specialWoe[0], 6);
   });
 
   it('clips values outside the training range and says so', () => {
-    const warnings: EncodeWarning[] = [];
     const a = new Float32Array(featureWidth(s));
     const b = new Float32Array(featureWidth(s));
-    encodeFeature(s, 1e6, a, 0, warnings);
+    encodeFeature(s, 1e6, a, 0);
     encodeFeature(s, s.hi, b, 0);
     expect(Array.from(a)).toEqual(Array.from(b));
-    expect(warnings).toEqual([{ feature: 'x', issue: 'clipped_high' }]);
+    expect(valueWarning(s, 1e6)).toEqual({ feature: 'x', issue: 'clipped_high' });
+    expect(valueWarning(s, s.lo - 1)).toEqual({ feature: 'x', issue: 'clipped_low' });
+    expect(valueWarning(s, s.hi)).toBeNull();
   });
 });
 
