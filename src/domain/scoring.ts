@@ -78,7 +78,8 @@ export function reasonCodes(
   best: readonly number[],
   max = 4,
 ): Reason[] {
-  if (max <= 0) return [];
+  max = Math.floor(max);
+  if (!(max > 0)) return [];
   const coef = bundle.model.scorecard.coef;
   // The `max` largest gaps, largest first, ties to the earlier feature: an insertion into a short
   // sorted list (this runs on every scored request; sorting every feature would allocate).

@@ -71,8 +71,10 @@ function contribution(s: FeatureState, v: RawValue, layer: DenseLayer, at: numbe
 }
 
 /**
- * Two points strictly inside (lo, hi) that are not special codes, where the block is affine; null
- * when the segment is too narrow to hold two (breakpoints a few ulps apart).
+ * Two points of the segment (lo, hi] that are not special codes, where the block is affine: inside
+ * it where there is room, else its right end hi (the block is affine up to and including hi: the
+ * encoding is continuous there and hi falls in the same WoE bin). Null for a segment holding one
+ * usable value only (hi, one ulp above lo), which is then exactly one constant.
  */
 function samplePoints(lo: number, hi: number, specials: readonly number[]): [number, number] | null {
   const fractions = [1 / 3, 2 / 3, 1 / 4, 3 / 4, 2 / 5, 3 / 5, 1 / 7, 6 / 7];
@@ -85,6 +87,7 @@ function samplePoints(lo: number, hi: number, specials: readonly number[]): [num
     if (Number.isFinite(p) && p > lo && p < hi && !specials.includes(p) && !pts.includes(p)) pts.push(p);
     if (pts.length === 2) return [pts[0], pts[1]];
   }
+  if (pts.length === 1 && Number.isFinite(hi) && hi !== pts[0] && !specials.includes(hi)) return [pts[0], hi];
   return null;
 }
 
@@ -144,8 +147,7 @@ export class FeatureTables {
       const a = affine + 2 * k * stride;
       const pts = samplePoints(lo, hi, s.specials);
       if (!pts) {
-        // A segment a few ulps wide: every value in it encodes like its right end (same bin; the
-        // continuous parts cannot move measurably), so it is one constant.
+        // A segment whose only usable value is its right end (one ulp wide): one exact constant.
         if (!Number.isFinite(hi) || s.specials.includes(hi)) throw new Error(`${s.name}: cannot tabulate the segment (${lo}, ${hi}]`);
         contribution(s, hi, layer, at, scratch, c1, 0);
         data.set(c1, a);

@@ -130,6 +130,9 @@ class BundleModel implements LoadedModel {
     for (let r = 0; r < rows.length; r++) {
       const warnings: EncodeWarning[] = [];
       const pd = calibrate(b.calibration, this.logit(rows[r], warnings));
+      // Never hand out a NaN PD (it would fall in the lowest-risk tier): the load checks make this
+      // unreachable for a sound bundle, so reaching it is an internal error.
+      if (!Number.isFinite(pd)) throw new Error(`${this.dir}: the model produced a non-finite PD (${pd}) for a validated row`);
       out[r] = {
         pd,
         score: pdToPoints(b.scaling, pd),
@@ -144,7 +147,10 @@ class BundleModel implements LoadedModel {
 
   predictPd(rows: readonly RawRow[]): Float64Array {
     const out = new Float64Array(rows.length);
-    for (let r = 0; r < rows.length; r++) out[r] = calibrate(this.bundle.calibration, this.logit(rows[r]));
+    for (let r = 0; r < rows.length; r++) {
+      out[r] = calibrate(this.bundle.calibration, this.logit(rows[r]));
+      if (!Number.isFinite(out[r])) throw new Error(`${this.dir}: the model produced a non-finite PD (${out[r]}) for a validated row`);
+    }
     return out;
   }
 
@@ -195,35 +201,38 @@ function checkRows(b: Bundle, n: number): RawRow[] {
 }
 
 /**
- * The served path must give the plain forward pass's logit on every check row. A mismatch is a bug
- * in the tables or kernels, never something to serve through.
+ * The rows every served path is checked on, with the plain pass's logit for each. A non-finite
+ * logit means corrupt weights (a NaN a few probe rows may not reach): the bundle is refused.
  */
-function checkServedPath(dir: string, b: Bundle, net: DenseNet, path: NetworkPath): void {
+function checkSet(dir: string, b: Bundle, net: DenseNet): { row: RawRow; ref: number }[] {
   const x = new Float32Array(net.inputWidth);
   const woe = new Float32Array(b.preprocessing.length);
-  for (const [i, row] of [...probeRows(b), ...checkRows(b, 256)].entries()) {
+  return [...probeRows(b), ...checkRows(b, 256)].map((row, i) => {
     encodeRow(b.preprocessing, row, x, woe);
     const ref = net.forward(x);
-    const served = path.logit(row, x);
-    if (!(Math.abs(served - ref) <= 1e-5 * Math.max(1, Math.abs(ref))))
-      throw new BundleError(`${dir}: ${path.kind} network check failed on row ${i} (served ${served}, plain ${ref}): ${JSON.stringify(row)}`);
-  }
+    if (!Number.isFinite(ref)) throw new BundleError(`${dir}: the network gives a non-finite logit (${ref}) on check row ${i}: corrupt weights? ${JSON.stringify(row)}`);
+    return { row, ref };
+  });
 }
 
 /**
- * The fastest path this runtime supports, checked against the plain pass before it serves. Where
- * the SIMD path cannot be built or fails its check, the model serves through the plain pass (the
- * one checked against tfjs) and says why in `engineNote`, rather than refusing a good bundle.
+ * The fastest path this runtime supports, checked against the plain pass (itself checked against
+ * tfjs) on every check row. Where the SIMD path cannot be built or disagrees, the model serves
+ * through the plain pass and says why in `engineNote`, rather than refusing a good bundle; a
+ * bundle whose plain pass is itself broken never gets this far.
  */
-function servedPath(dir: string, b: Bundle, net: DenseNet): NetworkPath {
+function servedPath(dir: string, b: Bundle, net: DenseNet, checks: readonly { row: RawRow; ref: number }[]): NetworkPath {
   const plain = (note: string): NetworkPath => ({ kind: 'plain', note, needsEncoded: true, logit: (_row, x) => net.forward(x) });
   const module = kernelModule();
   if (!module) return plain(`WebAssembly SIMD kernels unavailable: ${kernelError()}`);
   try {
     const wasm = new WasmNet(module, b.preprocessing, net);
-    const path: NetworkPath = { kind: 'wasm-simd', note: null, needsEncoded: false, logit: (row) => wasm.logit(row) };
-    checkServedPath(dir, b, net, path);
-    return path;
+    checks.forEach(({ row, ref }, i) => {
+      const served = wasm.logit(row);
+      if (!(Math.abs(served - ref) <= 1e-5 * Math.max(1, Math.abs(ref))))
+        throw new Error(`check row ${i}: SIMD ${served}, plain ${ref}: ${JSON.stringify(row)}`);
+    });
+    return { kind: 'wasm-simd', note: null, needsEncoded: false, logit: (row) => wasm.logit(row) };
   } catch (e) {
     return plain(`SIMD path refused for this bundle, serving through the plain pass: ${(e as Error).message}`);
   }
@@ -257,13 +266,13 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       const ref = tf.tidy(() => (tfModel.predict(tf.tensor2d(x, [probes.length, width])) as tf.Tensor).dataSync());
       for (let i = 0; i < probes.length; i++) {
         const mine = net.forward(x, i * width);
-        if (!Number.isFinite(mine) || Math.abs(mine - ref[i]) > 1e-4 * Math.max(1, Math.abs(ref[i])))
+        if (!(Math.abs(mine - ref[i]) <= 1e-4 * Math.max(1, Math.abs(ref[i]))))
           throw new BundleError(`${dir}: network check failed on probe ${i} (plain ${mine}, tfjs ${ref[i]})`);
       }
     } finally {
       tfModel.dispose();
     }
-    network = servedPath(dir, bundle, net);
+    network = servedPath(dir, bundle, net, checkSet(dir, bundle, net));
   }
   const model = new BundleModel(bundle, dir, network);
   const pds = model.predictPd(probeRows(bundle));

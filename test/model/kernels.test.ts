@@ -106,6 +106,18 @@ describe('served forward pass (feature tables + SIMD kernels)', () => {
     expect(compare([16, 8, 1], ['relu', 'relu', 'linear'], [1, 2, 1], wide, sample)).toBeLessThan(1e-6);
   });
 
+  it('tabulates a segment two ulps wide whose piecewise-linear input climbs from 0 to 1 inside it', () => {
+    const u = 2 ** -52; // spacing of doubles in [1, 2)
+    const steep: FeatureState[] = [
+      {
+        kind: 'numeric', name: 'r', specials: [], edges: [1], woe: [0.4, -0.4], specialWoe: [], missingWoe: 0,
+        missing: 'bin', median: 1, lo: -4, hi: 21, center: 1, scale: 5, knots: [-4, 1, 1 + 2 * u, 21],
+      },
+    ];
+    const sample = (rand: () => number, n: number): RawRow[] => Array.from({ length: n }, () => ({ r: [1, 1 + u, 1 + 2 * u, 1 + 3 * u, -4, 21][Math.floor(rand() * 6)] }));
+    expect(compare([12, 1], ['relu', 'linear'], [1, 1], steep, sample)).toBeLessThan(1e-6);
+  });
+
   it('a bundle the SIMD path cannot tabulate serves through the plain pass and says why', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'arrears-kernels-'));
     try {

@@ -58,6 +58,29 @@ describe('bundle round trip', () => {
     await expect(loadModel(copy)).rejects.toThrow(/weights\.bin: holds/);
   });
 
+  it('refuses a bundle with a NaN weight, even one the probe rows never reach', async () => {
+    // A NaN in the last layer, on each hidden unit in turn: whichever unit it sits on, the bundle
+    // is refused (before: a unit inactive on all 8 probe rows slipped through and scored NaN).
+    const copy = join(dir, 'nan');
+    const manifest = JSON.parse(await readFile(join(bundleDir, 'model.json'), 'utf8')).weightsManifest.flatMap((g: { weights: { name: string; shape: number[] }[] }) => g.weights);
+    let offset = 0;
+    for (const w of manifest.slice(0, -2)) offset += w.shape.reduce((a: number, b: number) => a * b, 1);
+    const lastKernel = manifest.at(-2).shape[0];
+    const refused: boolean[] = [];
+    for (let unit = 0; unit < lastKernel; unit++) {
+      await rm(copy, { recursive: true, force: true });
+      await cp(bundleDir, copy, { recursive: true });
+      const w = await readFile(join(copy, 'weights.bin'));
+      const f = new Float32Array(w.buffer, w.byteOffset, w.length / 4);
+      f[offset + unit] = Number.NaN;
+      await writeFile(join(copy, 'weights.bin'), w);
+      const err = await loadModel(copy).catch((e) => e);
+      refused.push(err instanceof BundleError && /non-finite|network check failed/.test(err.message));
+    }
+    expect(refused.every(Boolean)).toBe(true);
+    expect(refused.length).toBe(lastKernel);
+  });
+
   it('refuses a bundle.json with a broken field, naming it', async () => {
     const copy = join(dir, 'badjson');
     await cp(bundleDir, copy, { recursive: true });
