@@ -3,7 +3,8 @@
  *
  * Writes the outcome log (the Redis stream every reported outcome goes to) as CSV or Parquet, by
  * the file's extension, through DuckDB: one row per outcome with the model version, policy version
- * and variant that produced the action. This is the data that closes the loop: join it to the
+ * and variant that produced the action, and the policy version the next step was planned under
+ * (decision_policy; it differs from policy when the policy was reloaded since the assignment). This is the data that closes the loop: join it to the
  * snapshots to label new training rows and to compare champion and challenger strategies.
  */
 import { createWriteStream } from 'node:fs';
@@ -50,6 +51,8 @@ for await (const { id, fields: f } of store.readStream('outcomes', since)) {
     variant: f.variant,
     model: f.model,
     policy: f.policy,
+    // Older entries (before policy reloads) were decided under their assignment's policy.
+    decision_policy: f.decisionPolicy ?? f.policy,
     pd: num(f.pd),
     dpd: num(f.dpd),
     outstanding: num(f.outstanding),
@@ -68,7 +71,7 @@ try {
   const types: [string, string][] = [
     ['stream_id', 'VARCHAR'], ['at', 'TIMESTAMP'], ['account_id', 'VARCHAR'], ['as_of', 'DATE'], ['outcome', 'VARCHAR'], ['amount', 'DOUBLE'],
     ['promise_date', 'DATE'], ['collector', 'VARCHAR'], ['agency', 'VARCHAR'], ['queue', 'VARCHAR'], ['channel', 'VARCHAR'], ['variant', 'VARCHAR'],
-    ['model', 'VARCHAR'], ['policy', 'VARCHAR'], ['pd', 'DOUBLE'], ['dpd', 'INTEGER'], ['outstanding', 'DOUBLE'], ['tier', 'VARCHAR'],
+    ['model', 'VARCHAR'], ['policy', 'VARCHAR'], ['decision_policy', 'VARCHAR'], ['pd', 'DOUBLE'], ['dpd', 'INTEGER'], ['outstanding', 'DOUBLE'], ['tier', 'VARCHAR'],
   ];
   const columns = `{${types.map(([k, t]) => `${lit(k)}: ${lit(t)}`).join(', ')}}`;
   const format = /\.parquet$/i.test(args.out) ? 'FORMAT parquet, COMPRESSION zstd' : 'FORMAT csv, HEADER true';

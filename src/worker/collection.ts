@@ -222,7 +222,7 @@ export class CollectionService {
    * would allow it, so a collector never receives an item it may not work.
    */
   async claim(queue: Queue, collector: string, n: number, now: number): Promise<ClaimedItem[]> {
-    const { compliance } = this.policy;
+    const { compliance, version: decisionPolicy } = this.policy;
     const out: ClaimedItem[] = [];
     for (let round = 0; round < 5 && out.length < n; round++) {
       const want = n - out.length;
@@ -246,8 +246,8 @@ export class CollectionService {
           collector,
           gate.nextAllowedAt,
           now,
-          { at: now, event: 'claim_blocked', accountId: r.id, asOf: r.asOf, model: r.model, policy: r.policy, variant: r.variant, decision: JSON.stringify({ queue, channel: r.channel, notBefore: gate.nextAllowedAt }), reasons: JSON.stringify(codes) },
-          { at: now, event: 'blocked', channel: r.channel, reasons: codes, nextAllowedAt: gate.nextAllowedAt },
+          { at: now, event: 'claim_blocked', accountId: r.id, asOf: r.asOf, model: r.model, policy: r.policy, decisionPolicy, variant: r.variant, decision: JSON.stringify({ queue, channel: r.channel, notBefore: gate.nextAllowedAt }), reasons: JSON.stringify(codes) },
+          { at: now, event: 'blocked', channel: r.channel, reasons: codes, nextAllowedAt: gate.nextAllowedAt, policy: decisionPolicy },
         );
       }
       if (recs.length < want) break;
@@ -260,10 +260,11 @@ export class CollectionService {
     if (!rec) return { ok: false, reason: 'not_found' };
     if (rec.queue !== queue) return { ok: false, reason: 'wrong_queue' };
     const channel = rec.channel as Channel;
+    const pol = this.policy;
     const t = planOutcome(
       outcome,
       { channel, cadenceDays: Number(rec.cadence), pd: Number(rec.pd), outstanding: Number(rec.outstanding), brokenPromises: Number(rec.broken ?? 0) },
-      this.policy,
+      pol,
       now,
     );
     const nonce = randomUUID().slice(0, 8);
@@ -288,13 +289,15 @@ export class CollectionService {
         channel,
         variant: rec.variant,
         model: rec.model,
+        // The assignment's policy (its variant and treatment); the next step was planned under decisionPolicy.
         policy: rec.policy,
+        decisionPolicy: pol.version,
         pd: rec.pd,
         dpd: rec.dpd,
         outstanding: rec.outstanding,
         tier: rec.tier,
       },
-      { at: now, event: 'outcome', outcome: outcome.type, ...extra, collector, channel, next: t.state, nextAt: t.state === 'queued' || t.state === 'paused' ? t.nb : null },
+      { at: now, event: 'outcome', outcome: outcome.type, ...extra, collector, channel, next: t.state, nextAt: t.state === 'queued' || t.state === 'paused' ? t.nb : null, policy: pol.version },
     );
     if (r === -1) return { ok: false, reason: 'not_found' };
     if (r === 0) return { ok: false, reason: 'not_leased' };

@@ -47,7 +47,8 @@ async function reloadModel(why: string): Promise<void> {
     model = next;
     if (inUse.has(old)) retired.add(old);
     else if (old !== next) old.dispose();
-    logger.info({ why, model: `${next.bundle.name}/${next.bundle.version}` }, 'champion reloaded');
+    if (next.engineNote) logger.warn({ engine: next.engine, note: next.engineNote }, 'the reloaded champion serves through the plain forward pass');
+    logger.info({ why, model: `${next.bundle.name}/${next.bundle.version}`, engine: next.engine }, 'champion reloaded');
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'champion reload failed; keeping the current model');
   }
@@ -61,7 +62,11 @@ sub.on('error', () => undefined);
 sub.on('message', () => void reloadModel('promotion announced'));
 sub.subscribe(`${config.redisPrefix}:models`).catch((err: Error) => logger.warn({ err: err.message }, 'cannot subscribe to promotions'));
 // SIGHUP: re-read the champion and the policy file (kill -HUP <pid>).
-process.on('SIGHUP', () => void Promise.all([reloadModel('SIGHUP'), reloadPolicyLogged(runtime, logger)]));
+// One reload at a time, in signal order, so an older read can never win over a newer one.
+let reloads: Promise<unknown> = Promise.resolve();
+process.on('SIGHUP', () => {
+  reloads = reloads.then(() => Promise.all([reloadModel('SIGHUP'), reloadPolicyLogged(runtime, logger)]));
+});
 
 logger.info({ queue: queueNames(config.redisPrefix).intake, concurrency: config.workerConcurrency }, 'worker ready');
 

@@ -3,6 +3,7 @@
  * and is recorded on them; a broken file is refused with its path named and the current policy
  * stays in force.
  */
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ beforeEach(async () => {
   prefix = freshPrefix();
   redis = connect();
   rt = await createCollectionRuntime({ redisUrl: REDIS_URL, redisPrefix: prefix, policyFile: file, leaseSeconds: 900, workerConcurrency: 1 });
+  // The runtime's connection fails fast (no offline queue): wait until it is up before using it.
+  if (rt.redis.status !== 'ready') await once(rt.redis, 'ready');
 });
 
 afterEach(async () => {
@@ -61,6 +64,15 @@ describe('policy reload', () => {
     const cell = json.variants.find((v) => v.name === p2.variant)!.grid[p2.tier]['90+'];
     expect(p2.queue).toBe(cell.queue);
     expect(p2.channel).toBe(cell.treatment.channel);
+
+    // An outcome reported after the reload is planned under the new policy and says so, beside the
+    // policy its account was assigned under.
+    const [item] = await rt.service.claim(p1.queue as never, 'c1', 1, noonCDT);
+    expect(item.accountId).toBe('P1');
+    expect(await rt.service.recordOutcome(p1.queue as never, 'P1', 'c1', { type: 'no_answer' }, noonCDT)).toMatchObject({ ok: true });
+    const [[, fields]] = await redis.xrange(rt.store.keys.outcomes, '-', '+');
+    const entry = Object.fromEntries(fields.reduce<string[][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, fields[i + 1]]]), []));
+    expect(entry).toMatchObject({ accountId: 'P1', policy: v1, decisionPolicy: 'test-v2' });
   });
 
   it('a broken file is refused, naming it, and the current policy stays', async () => {
