@@ -9,6 +9,19 @@ import { WorklistStore } from '../../src/worker/worklist.js';
 export const defaultPolicy = (): Policy =>
   parsePolicy(JSON.parse(readFileSync(new URL('../../policies/default.json', import.meta.url), 'utf8')), 'policies/default.json');
 
+/** A raw (unparsed) US snapshot body, account `acct-<i>`, as an API client or the enqueue script sends it. */
+export const rawSnapshot = (i: number, over: Record<string, unknown> = {}): SnapshotInput =>
+  ({
+    accountId: `acct-${i}`,
+    asOf: '2026-05-12',
+    dpd: 45,
+    outstanding: 500 + i,
+    jurisdiction: 'US',
+    timezone: 'America/Chicago',
+    features: {},
+    ...over,
+  }) as SnapshotInput;
+
 export const snapshot = (over: Partial<SnapshotInput> = {}): Snapshot =>
   SnapshotSchema.parse({
     accountId: 'A1',

@@ -2,17 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalJsonReference, inputsHash } from '../../src/worker/collection.js';
 import { IntakeJobSchema, parseIntakeJob } from '../../src/worker/queues.js';
+import { rawSnapshot } from '../helpers/collection.js';
 
-const snap = (i: number) => ({
-  accountId: `acct-${i}`,
-  asOf: '2026-05-12',
-  dpd: 45,
-  outstanding: 500 + i,
-  jurisdiction: 'US',
-  timezone: 'America/Chicago',
-  flags: { dispute: false },
-  features: { a: i, b: 'x', c: null },
-});
+const snap = (i: number) => rawSnapshot(i, { flags: { dispute: false }, features: { a: i, b: 'x', c: null } });
 
 describe('canonicalJson (the inputs hash)', () => {
   it('is the reference definition byte for byte on any JSON value', () => {

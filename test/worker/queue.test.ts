@@ -6,20 +6,12 @@ import { fixedModel, makeIntakeProcessor, type IntakeResult } from '../../src/wo
 import { chunkJobId, createIntakeQueue, createIntakeWorker, enqueueSnapshots, queueNames, snapshotJobId, type IntakeJobInput } from '../../src/worker/queues.js';
 import { bullPrefix } from '../../src/worker/keys.js';
 import { service } from '../helpers/collection.js';
+import { rawSnapshot } from '../helpers/collection.js';
 import { counting, loadTiny, tinyFeatures } from '../helpers/models.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 
 const noonCDT = Date.parse('2026-05-12T17:00:00Z');
-const snap = (i: number, over: Record<string, unknown> = {}) => ({
-  accountId: `acct-${i}`,
-  asOf: '2026-05-12',
-  dpd: 45,
-  outstanding: 500 + i,
-  jurisdiction: 'US',
-  timezone: 'America/Chicago',
-  features: tinyFeatures(i),
-  ...over,
-});
+const snap = (i: number, over: Record<string, unknown> = {}) => rawSnapshot(i, { features: tinyFeatures(i), ...over });
 
 let tiny: LoadedModel;
 let redis: Redis;
