@@ -46,11 +46,7 @@ const worker = config.workerInProcess
   : null;
 if (worker) logger.info('intake worker running in-process (ARREARS_WORKER_IN_PROCESS)');
 // SIGHUP re-reads the policy file (claims and outcomes use its compliance profiles and treatments).
-// One reload at a time, in signal order, so an older read can never win over a newer one.
-let reloads: Promise<unknown> = Promise.resolve();
-process.on('SIGHUP', () => {
-  reloads = reloads.then(() => reloadPolicyLogged(collection, logger));
-});
+process.on('SIGHUP', () => void reloadPolicyLogged(collection, logger));
 
 closeWithGrace({ delay: 10_000, logger, skip: ['SIGHUP'] }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'closing after an error');

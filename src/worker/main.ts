@@ -20,8 +20,7 @@ const logger = pino({ level: config.logLevel, name: 'arrears-worker' });
 const backend = await initBackend(config.tfBackend);
 let model: LoadedModel = await loadChampion(config.modelsDir);
 const runtime = await createCollectionRuntime(config, { log: logger });
-if (model.engineNote) logger.warn({ engine: model.engine, note: model.engineNote }, 'the champion serves through the plain forward pass');
-logger.info({ backend, engine: model.engine, model: `${model.bundle.name}/${model.bundle.version}`, policy: runtime.policy.version }, 'worker starting');
+announce(model, 'worker starting', { backend, policy: runtime.policy.version });
 
 // Reference-counted so a reload never disposes a model a job is still scoring with.
 const inUse = new Map<LoadedModel, number>();
@@ -40,15 +39,27 @@ const acquire = () => {
   };
 };
 
-async function reloadModel(why: string): Promise<void> {
+function announce(m: LoadedModel, msg: string, extra: object = {}): void {
+  if (m.engineNote) logger.warn({ engine: m.engine, note: m.engineNote }, 'the champion serves through the plain forward pass');
+  logger.info({ ...extra, model: `${m.bundle.name}/${m.bundle.version}`, engine: m.engine }, msg);
+}
+
+// Model reloads (promotions, SIGHUP) run one at a time, in arrival order.
+let modelReloads: Promise<unknown> = Promise.resolve();
+const reloadModel = (why: string): Promise<void> => {
+  const run = modelReloads.then(() => loadAndSwap(why));
+  modelReloads = run;
+  return run;
+};
+
+async function loadAndSwap(why: string): Promise<void> {
   try {
     const next = await loadChampion(config.modelsDir);
     const old = model;
     model = next;
     if (inUse.has(old)) retired.add(old);
     else if (old !== next) old.dispose();
-    if (next.engineNote) logger.warn({ engine: next.engine, note: next.engineNote }, 'the reloaded champion serves through the plain forward pass');
-    logger.info({ why, model: `${next.bundle.name}/${next.bundle.version}`, engine: next.engine }, 'champion reloaded');
+    announce(next, 'champion reloaded', { why });
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'champion reload failed; keeping the current model');
   }
@@ -62,10 +73,9 @@ sub.on('error', () => undefined);
 sub.on('message', () => void reloadModel('promotion announced'));
 sub.subscribe(`${config.redisPrefix}:models`).catch((err: Error) => logger.warn({ err: err.message }, 'cannot subscribe to promotions'));
 // SIGHUP: re-read the champion and the policy file (kill -HUP <pid>).
-// One reload at a time, in signal order, so an older read can never win over a newer one.
-let reloads: Promise<unknown> = Promise.resolve();
 process.on('SIGHUP', () => {
-  reloads = reloads.then(() => Promise.all([reloadModel('SIGHUP'), reloadPolicyLogged(runtime, logger)]));
+  void reloadModel('SIGHUP');
+  void reloadPolicyLogged(runtime, logger);
 });
 
 logger.info({ queue: queueNames(config.redisPrefix).intake, concurrency: config.workerConcurrency }, 'worker ready');

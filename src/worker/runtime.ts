@@ -57,6 +57,7 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: { pol
   const queue = createIntakeQueue(redis, config.redisPrefix, throttled(opts.log, 'intake queue'));
   const store = new WorklistStore({ redis, prefix: config.redisPrefix });
   const service = new CollectionService(store, policy, config.leaseSeconds * 1000);
+  let reloads: Promise<unknown> = Promise.resolve();
   return {
     redis,
     queue,
@@ -65,11 +66,16 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: { pol
     get policy() {
       return service.policy;
     },
-    async reloadPolicy() {
-      if (opts.policy) throw new Error('this runtime was given a policy object, not a file; there is nothing to reload');
-      const next = await loadPolicyFile(config.policyFile);
-      service.setPolicy(next);
-      return next;
+    reloadPolicy() {
+      // One reload at a time, in call order, so an older read of the file never wins over a newer one.
+      const run = reloads.then(async () => {
+        if (opts.policy) throw new Error('this runtime was given a policy object, not a file; there is nothing to reload');
+        const next = await loadPolicyFile(config.policyFile);
+        service.setPolicy(next);
+        return next;
+      });
+      reloads = run.catch(() => undefined);
+      return run;
     },
     async close() {
       await queue.close().catch(() => undefined);
