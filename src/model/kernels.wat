@@ -20,7 +20,7 @@
         (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (br $next))))
 
-  ;; h[0..len) += a[0..len) + x * b[0..len)
+  ;; h[0..len) += a[0..len) + x * b[0..len)   (x: the value's distance from its segment's anchor)
   (func (export "affine") (param $h i32) (param $a i32) (param $b i32) (param $x f64) (param $len i32)
     (local $end i32) (local $xv v128)
     (local.set $end (i32.add (local.get $h) (local.get $len)))

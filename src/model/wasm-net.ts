@@ -1,7 +1,7 @@
 /**
  * The served forward pass: the first layer from raw values through the feature tables, the rest of
  * the network through 128-bit SIMD kernels (kernels.wat), all in float64. About 10x faster than the
- * plain typed-array pass on one row, which is what single-row scoring latency comes down to.
+ * plain typed-array pass on one row (95 -> 9 us on the sample bundle).
  *
  * Each model owns its own WebAssembly instance and memory, so a retired model is freed with it.
  */
@@ -13,7 +13,7 @@ import { FeatureTables, type Accumulator } from './feature-tables.js';
 interface Kernels {
   memory: WebAssembly.Memory;
   add(h: number, a: number, len: number): void;
-  affine(h: number, a: number, b: number, x: number, len: number): void;
+  affine(h: number, a: number, b: number, dx: number, len: number): void;
   relu(h: number, len: number): void;
   dense(x: number, n: number, kernel: number, stride: number, ranges: number, out: number): void;
 }
@@ -127,8 +127,8 @@ export class WasmNet implements Accumulator {
     this.k.add(this.h0, this.data + at * 8, this.h0Len);
   }
 
-  affine(at: number, slopeAt: number, x: number): void {
-    this.k.affine(this.h0, this.data + at * 8, this.data + slopeAt * 8, x, this.h0Len);
+  affine(at: number, slopeAt: number, dx: number): void {
+    this.k.affine(this.h0, this.data + at * 8, this.data + slopeAt * 8, dx, this.h0Len);
   }
 
   /** The network's output (a logit) for one raw row. */
