@@ -22,7 +22,7 @@ async function readPredictions(arg: string): Promise<{ label: Uint8Array; pd: Fl
   } catch (e) {
     throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
   }
-  const lines = text.trim().split('\n');
+  const lines = text.trim().split(/\r?\n/);
   const head = lines[0].split(',');
   const [li, pi] = [head.indexOf('label'), head.indexOf('pd')];
   if (li < 0 || pi < 0) throw new Error(`${path}: expected columns label and pd, found ${head.join(', ')}`);
@@ -57,7 +57,8 @@ try {
   const refit = fitPlatt(z, label);
   const after = Float64Array.from(z, (v) => sigmoid(refit.a * v + refit.b));
   console.log(`\ndiagnosis only (fitted on these test rows, never for use): Platt refit slope ${f4(refit.a)}, intercept ${f4(refit.b)}; ECE after it ${f4(ece(label, after))}`);
-  console.log(refit.a > 1 ? 'slope > 1: the PDs are under-confident (too close to the mean)' : 'slope < 1: the PDs are over-confident (too extreme)');
+  if (Math.abs(refit.a - 1) < 0.005) console.log('slope about 1: neither over- nor under-confident');
+  else console.log(refit.a > 1 ? 'slope > 1: the PDs are under-confident (too close to the mean)' : 'slope < 1: the PDs are over-confident (too extreme)');
 } catch (e) {
   console.error(`calibration: ${(e as Error).message}`);
   process.exit(1);

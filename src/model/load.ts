@@ -275,8 +275,13 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     network = servedPath(dir, bundle, net, checkSet(dir, bundle, net));
   }
   const model = new BundleModel(bundle, dir, network);
-  const pds = model.predictPd(probeRows(bundle));
-  if (pds.some((p) => !Number.isFinite(p) || p < 0 || p > 1)) throw new BundleError(`${dir}: warm-up produced an invalid PD`);
+  let pds: Float64Array;
+  try {
+    pds = model.predictPd(probeRows(bundle));
+  } catch (e) {
+    throw new BundleError(`${dir}: warm-up failed: ${(e as Error).message}`);
+  }
+  if (pds.some((p) => p < 0 || p > 1)) throw new BundleError(`${dir}: warm-up produced a PD outside [0, 1]`);
   return model;
 }
 

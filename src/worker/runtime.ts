@@ -37,7 +37,7 @@ export interface CollectionRuntime {
    * Re-reads and validates the policy file and swaps it in; a file that fails validation throws
    * and the current policy stays. Not available when the runtime was given a policy object.
    */
-  reloadPolicy(): Promise<Policy>;
+  reloadPolicy(): Promise<{ previous: Policy; policy: Policy }>;
   close(): Promise<void>;
 }
 
@@ -71,8 +71,9 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: { pol
       const run = reloads.then(async () => {
         if (opts.policy) throw new Error('this runtime was given a policy object, not a file; there is nothing to reload');
         const next = await loadPolicyFile(config.policyFile);
+        const previous = service.policy;
         service.setPolicy(next);
-        return next;
+        return { previous, policy: next };
       });
       reloads = run.catch(() => undefined);
       return run;
@@ -86,16 +87,15 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: { pol
 
 /** Reloads the policy file, logging the outcome; a bad file is reported and the current policy stays. */
 export async function reloadPolicyLogged(rt: CollectionRuntime, log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }): Promise<void> {
-  const prev = rt.policy;
-  const before = prev.version;
   try {
-    const next = await rt.reloadPolicy();
+    const { previous: prev, policy: next } = await rt.reloadPolicy();
+    const before = prev.version;
     if (JSON.stringify(next) === JSON.stringify(prev)) log.info({ policy: next.version }, 'policy file re-read: unchanged');
     else if (next.version === before)
       log.warn({ policy: next.version }, 'policy reloaded with changes under the same version; bump `version` whenever the strategy changes so the audit trail can tell them apart');
     else log.info({ previous: before, policy: next.version }, 'policy reloaded');
   } catch (err) {
-    log.error({ err: (err as Error).message, policy: before }, 'policy reload failed; keeping the current policy');
+    log.error({ err: (err as Error).message, policy: rt.policy.version }, 'policy reload failed; keeping the current policy');
   }
 }
 

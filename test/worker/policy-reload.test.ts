@@ -52,7 +52,8 @@ describe('policy reload', () => {
 
     const before = snapshot({ accountId: 'P1', dpd: 45 });
     await rt.service.assign([before], [{ pd: 0.45, reasons: [] }], 'm/1', noonCDT);
-    expect((await rt.reloadPolicy()).version).toBe('test-v2');
+    const r = await rt.reloadPolicy();
+    expect([r.previous.version, r.policy.version]).toEqual([v1, 'test-v2']);
     expect(rt.policy.version).toBe('test-v2');
     await rt.service.assign([snapshot({ accountId: 'P2', dpd: 45 })], [{ pd: 0.45, reasons: [] }], 'm/1', noonCDT);
 
