@@ -14,6 +14,7 @@ export const ABLATIONS = {
   'network-only': 'network alone (blend weight 1)',
   'single-network': 'one fold network instead of the fold average',
   'no-search': 'first network candidate only',
+  'no-averaging-correction': 'Platt from single-network out-of-fold logits, not stretched for the fold average',
 } as const;
 export type Ablation = keyof typeof ABLATIONS;
 

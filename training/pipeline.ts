@@ -10,7 +10,7 @@ import type { FeatureState } from '../src/domain/encoding.js';
 import { calibrate } from '../src/domain/scoring.js';
 import type { BackendPreference } from '../src/model/backend.js';
 import { zeroInputs, type Ablation } from './ablation.js';
-import { fitPlatt } from './calibrate.js';
+import { averagingCorrection, fitPlatt } from './calibrate.js';
 import { loadDataset, type Dataset } from './data.js';
 import { FoldPool } from './fold-pool.js';
 import { makeFolds, type Fold } from './folds.js';
@@ -243,8 +243,19 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
       bestW = w;
     }
   }
-  const calibration = fitPlatt(blend(oofS, oofN, bestW), yCal);
-  o.log(`          blend weight on the network ${bestW.toFixed(2)}; Platt a=${calibration.a.toFixed(4)} b=${calibration.b.toFixed(4)}`);
+  const oofPlatt = fitPlatt(blend(oofS, oofN, bestW), yCal);
+  let calibration = oofPlatt;
+  let averaging: { tau2: number; stretch: number } | null = null;
+  if (folds.length > 1 && bestW > 0 && !ablations.has('single-network') && !ablations.has('no-averaging-correction')) {
+    const tau2 = memberNoise(members, folds, X, calRows);
+    const c = averagingCorrection(oofPlatt, blend(oofS, oofN, bestW), tau2, bestW, members.length);
+    calibration = { method: 'platt', a: c.a, b: c.b };
+    averaging = { tau2, stretch: c.stretch };
+  }
+  o.log(
+    `          blend weight on the network ${bestW.toFixed(2)}; Platt a=${calibration.a.toFixed(4)} b=${calibration.b.toFixed(4)}` +
+      (averaging ? ` (out-of-fold fit a=${oofPlatt.a.toFixed(4)}, stretched x${averaging.stretch.toFixed(4)} for the ${members.length}-network average; network disagreement variance ${averaging.tau2.toFixed(4)})` : ''),
+  );
   const pdFor = (rows: Int32Array) => {
     const zs = scorecardLogits(scorecard, enc.woe, f, rows);
     const zn = bestW > 0 ? predictLogits(network, X, rows) : null;
@@ -270,7 +281,37 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
     blendWeight: bestW,
     calibration,
     pd: { oof: oofPd, learn: pdFor(learn), test: pdFor(split.test) },
-    selection: { folds: folds.length, search, chosen, blend: blendLog, memberHeldOutLogLoss: members.map((m) => m.valLoss), scorecardParams: SCORECARD_PARAMS, binning: DEFAULT_BINNING },
+    selection: { folds: folds.length, search, chosen, blend: blendLog, averaging, memberHeldOutLogLoss: members.map((m) => m.valLoss), scorecardParams: SCORECARD_PARAMS, binning: DEFAULT_BINNING },
     seconds,
   };
+}
+
+/**
+ * How much the fold networks disagree with one another: the mean, over up to 4,000 learn rows, of
+ * the variance of the logits of the networks that trained on the row (every network but the one
+ * that held it out). Rows are taken at an even stride, so the estimate is deterministic.
+ */
+function memberNoise(members: readonly FitResult[], folds: readonly Fold[], X: Matrix, calRows: Int32Array): number {
+  const stride = Math.max(1, Math.floor(calRows.length / 4000));
+  const sample = Int32Array.from({ length: Math.ceil(calRows.length / stride) }, (_, i) => calRows[i * stride]);
+  const heldBy = new Map<number, number>();
+  folds.forEach((fold, k) => fold.hold.forEach((r) => heldBy.set(r, k)));
+  const logits = members.map((m) => {
+    const single = mergeMembers([m.weights]);
+    try {
+      return predictLogits(single, X, sample);
+    } finally {
+      single.dispose();
+    }
+  });
+  let sum = 0;
+  let n = 0;
+  sample.forEach((r, i) => {
+    const zs = logits.filter((_, k) => k !== heldBy.get(r)).map((z) => z[i]);
+    if (zs.length < 2) return;
+    const mean = zs.reduce((a, b) => a + b, 0) / zs.length;
+    sum += zs.reduce((a, z) => a + (z - mean) ** 2, 0) / (zs.length - 1);
+    n++;
+  });
+  return n ? sum / n : 0;
 }
