@@ -265,7 +265,8 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   const oofAll = blend(oofS, oofN, bestW);
   learn.forEach((r, i) => {
     const p = pos.get(r);
-    oofPd[i] = p === undefined ? NaN : calibrate(calibration, oofAll[p]);
+    // Out-of-fold logits come from single networks: the unstretched map is the one that fits them.
+    oofPd[i] = p === undefined ? NaN : calibrate(oofPlatt, oofAll[p]);
   });
   seconds.calibrate = since(t);
 
