@@ -10,7 +10,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calibrationTable, ece, eceNullDraws } from '../src/domain/metrics.js';
+import { calibrationTable, ece, eceNoise } from '../src/domain/metrics.js';
 import { logit, sigmoid } from '../src/domain/scoring.js';
 import { fitPlatt } from '../training/calibrate.js';
 
@@ -47,10 +47,9 @@ if (!arg || arg === '--help') {
 try {
   const { label, pd, path } = await readPredictions(arg);
   const f4 = (x: number) => x.toFixed(4);
-  const draws = eceNullDraws(pd);
-  const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+  const noise = eceNoise(pd, 0.01);
   console.log(`${path}: ${pd.length} test rows`);
-  console.log(`ECE ${f4(ece(label, pd))}; perfectly calibrated PDs on these rows: mean ${f4(mean)}, 90th percentile ${f4(draws[Math.floor(0.9 * (draws.length - 1))])}, ${Math.round((draws.filter((e) => e <= 0.01).length / draws.length) * 100)}% <= 0.01`);
+  console.log(`ECE ${f4(ece(label, pd))}; perfectly calibrated PDs on these rows: mean ${f4(noise.mean)}, 90th percentile ${f4(noise.p90)}, ${Math.round(noise.shareAtMost * 100)}% <= 0.01`);
   console.log('\ndecile  rows   mean PD  observed');
   for (const r of calibrationTable(label, pd)) console.log(`${String(r.bin).padStart(6)} ${String(r.rows).padStart(5)}   ${f4(r.meanPd)}    ${f4(r.observed)}`);
   const z = Float64Array.from(pd, logit);

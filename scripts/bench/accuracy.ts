@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { auc, eceNullDraws, summarize } from '../../src/domain/metrics.js';
+import { auc, eceNoise, summarize } from '../../src/domain/metrics.js';
 import { ABLATIONS, type Ablation } from '../../training/ablation.js';
 import { initBackend } from '../../src/model/backend.js';
 import { writeBundle } from '../../training/bundle-writer.js';
@@ -102,10 +102,8 @@ for (const name of names) {
     const { bundle } = await writeBundle(trained, { modelsDir: join(work, 'models'), promote: true, seed, backend, totalSeconds: trainSeconds, configText: text });
     const m = bundle.metrics.test;
     // What perfectly calibrated PDs would score on these rows: the ECE target's resolution.
-    const nullDraws = eceNullDraws(trained.pd.test);
-    const eceFloor = nullDraws.reduce((a, b) => a + b, 0) / nullDraws.length;
-    const eceFloorP90 = nullDraws[Math.floor(0.9 * (nullDraws.length - 1))];
-    const eceCalibratedShareMeetingTarget = nullDraws.filter((e) => e <= ECE_TARGET).length / nullDraws.length;
+    const noise = eceNoise(trained.pd.test, ECE_TARGET);
+    const [eceFloor, eceFloorP90, eceCalibratedShareMeetingTarget] = [noise.mean, noise.p90, noise.shareAtMost];
     const ours = { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece, eceFloor, eceFloorP90, eceCalibratedShareMeetingTarget, logloss: m.logloss, trainSeconds: Number(trainSeconds.toFixed(1)) };
     let oracleAuc: number | undefined;
     if (trained.ds.truth) {

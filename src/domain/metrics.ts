@@ -289,25 +289,23 @@ export function psi(expected: number[], actual: number[]): number {
 
 /**
  * The ECE a perfectly calibrated model would still show on these rows: labels drawn from the PDs
- * themselves, averaged over `sims` seeded draws. An observed ECE near this floor is sampling noise,
- * not miscalibration; on a few thousand test rows the floor alone can exceed 0.01.
+ * themselves, `sims` seeded draws. `mean` is the noise floor, `p90` its 90th percentile, and
+ * `shareAtMost` the share of draws whose ECE is at most `target`. An observed ECE inside this
+ * distribution is sampling noise, not miscalibration; on a few thousand rows the floor alone can
+ * exceed 0.01.
  */
-export function eceNoiseFloor(pd: Nums, sims = 200, seed = 1, bins = 10): number {
-  const draws = eceNullDraws(pd, sims, seed, bins);
-  return draws.reduce((a, b) => a + b, 0) / draws.length;
-}
-
-/**
- * The ECE that perfectly calibrated PDs show on these rows, once per simulated draw of labels from
- * the PDs themselves, sorted ascending: how much ECE a test set of this size cannot tell from noise.
- */
-export function eceNullDraws(pd: Nums, sims = 200, seed = 1, bins = 10): Float64Array {
+export function eceNoise(pd: Nums, target = 0.01, sims = 200, seed = 1, bins = 10): { mean: number; p90: number; shareAtMost: number } {
   const rand = mulberry32(seed);
   const y = new Uint8Array(pd.length);
-  const out = new Float64Array(sims);
+  const draws = new Float64Array(sims);
   for (let k = 0; k < sims; k++) {
     for (let i = 0; i < pd.length; i++) y[i] = rand() < pd[i] ? 1 : 0;
-    out[k] = ece(y, pd, bins);
+    draws[k] = ece(y, pd, bins);
   }
-  return out.sort();
+  draws.sort();
+  return {
+    mean: draws.reduce((a, b) => a + b, 0) / sims,
+    p90: draws[Math.floor(0.9 * (sims - 1))],
+    shareAtMost: draws.filter((e) => e <= target).length / sims,
+  };
 }

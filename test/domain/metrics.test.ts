@@ -152,15 +152,18 @@ describe('histogram, quantileEdges and psi', () => {
   });
 });
 
-describe('eceNoiseFloor', () => {
+describe('eceNoise', () => {
   it('is the ECE of perfectly calibrated PDs: positive, and it shrinks as rows grow', async () => {
-    const { eceNoiseFloor } = await import('../../src/domain/metrics.js');
+    const { eceNoise } = await import('../../src/domain/metrics.js');
     const pds = (n: number) => Float64Array.from({ length: n }, (_, i) => 0.05 + (0.4 * i) / n);
-    const small = eceNoiseFloor(pds(1_000), 50);
-    const big = eceNoiseFloor(pds(16_000), 50);
-    expect(small).toBeGreaterThan(0.005);
+    const small = eceNoise(pds(1_000), 0.01, 50);
+    const big = eceNoise(pds(16_000), 0.01, 50);
+    expect(small.mean).toBeGreaterThan(0.005);
     // the noise of a decile mean falls with sqrt(rows): 16x rows, about a quarter of the floor
-    expect(big).toBeLessThan(small / 2.5);
-    expect(eceNoiseFloor(pds(1_000), 50, 1)).toBe(small); // seeded: same inputs, same floor
+    expect(big.mean).toBeLessThan(small.mean / 2.5);
+    expect(small.p90).toBeGreaterThan(small.mean);
+    // more rows, more of the calibrated draws meet 0.01
+    expect(big.shareAtMost).toBeGreaterThan(small.shareAtMost);
+    expect(eceNoise(pds(1_000), 0.01, 50, 1)).toEqual(small); // seeded: same inputs, same figures
   });
 });
