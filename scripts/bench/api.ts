@@ -6,7 +6,8 @@
  * auth, rate limit and validation and returns a constant. Prints req/s and p50/p99 for both and the
  * ratio (target >= 0.6, p99 <= 15 ms), then scores 100,000 rows through /v1/scores/batch in chunks
  * of 10,000 and prints rows/s. `--json` prints one object:
- * { scoreRps, noopRps, ratio, p50Ms, p99Ms, batchRowsPerSec, backend }.
+ * { scoreRps, noopRps, ratio, p50Ms, p99Ms, batchRowsPerSec, scoreRowUs, engine, backend }, where
+ * scoreRowUs is the model alone (one single-row scoreRows call, in this process, no HTTP).
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +18,8 @@ import autocannon from 'autocannon';
 import { sha256Hex } from '../../src/api/plugins/auth.js';
 import { loadConfig } from '../../src/config.js';
 import type { Bundle } from '../../src/domain/bundle.js';
-import { readBundleJson } from '../../src/model/load.js';
+import { initBackend } from '../../src/model/backend.js';
+import { loadModel, readBundleJson } from '../../src/model/load.js';
 import { championDir } from '../../src/model/registry.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -136,6 +138,15 @@ async function main(): Promise<void> {
     }
     const batchSeconds = (performance.now() - started) / 1000;
 
+    // The model alone, no HTTP: one borrower per scoreRows call, as POST /v1/scores does.
+    await initBackend('auto');
+    const model = await loadModel((await championDir(modelsDir))!);
+    const perRow = 20_000;
+    for (let i = 0; i < 2_000; i++) model.scoreRows([rows[i % rows.length]]);
+    const t0 = performance.now();
+    for (let i = 0; i < perRow; i++) model.scoreRows([rows[i % rows.length]]);
+    const scoreRowUs = Math.round(((performance.now() - t0) * 1000) / perRow * 10) / 10;
+
     const result = {
       scoreRps: Math.round(score.requests.average),
       noopRps: Math.round(noop.requests.average),
@@ -143,6 +154,8 @@ async function main(): Promise<void> {
       p50Ms: score.latency.p50,
       p99Ms: score.latency.p99,
       batchRowsPerSec: Math.round(done / batchSeconds),
+      scoreRowUs,
+      engine: model.engine,
       backend: server.backend,
     };
     if (args.json) {
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
     say('');
     say(`ratio score/noop  ${result.ratio.toFixed(3)}   (target >= 0.6)   ${result.ratio >= 0.6 ? 'met' : 'NOT met'}`);
     say(`p99 /v1/scores    ${result.p99Ms} ms   (target <= 15 ms)  ${result.p99Ms <= 15 ? 'met' : 'NOT met'}`);
+    say(`model alone       ${scoreRowUs} µs per single-row scoreRows (engine ${model.engine}: encoding, network, calibration, reason codes)`);
     say(`batch             ${done.toLocaleString('en')} rows in ${batchSeconds.toFixed(2)} s = ${result.batchRowsPerSec.toLocaleString('en')} rows/s (chunks of ${chunk.toLocaleString('en')})`);
   } finally {
     server.stop();
