@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { auc, eceNoise, summarize } from '../../src/domain/metrics.js';
+import { auc, ece, eceNoise, summarize } from '../../src/domain/metrics.js';
 import { ABLATIONS, type Ablation } from '../../training/ablation.js';
 import { initBackend } from '../../src/model/backend.js';
 import { writeBundle } from '../../training/bundle-writer.js';
@@ -20,7 +20,7 @@ import { parseDuration } from '../../training/duration.js';
 import { readDatasetConfig } from '../../training/config-file.js';
 import { writeRowsCsv } from '../../training/export-split.js';
 import { trainPipeline } from '../../training/pipeline.js';
-import { referencesAvailable, runReferences, type RefResult } from './references.js';
+import { referencePredictions, referencesAvailable, runReferences, type RefResult } from './references.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const shared = resolve(root, '../shared/datasets');
@@ -110,15 +110,35 @@ for (const name of names) {
       const y = Array.from(trained.split.test, (i) => trained.ds.label[i]);
       oracleAuc = auc(y, Array.from(trained.split.test, (i) => trained.ds.truth![i]));
     }
-    let references: Record<string, { auc: number; ks: number; brier: number; fitSeconds: number }> = {};
+    let references: Record<string, { auc: number; ks: number; brier: number; ece?: number; fitSeconds: number }> = {};
     if (!refsMissing) {
       const trainCsv = join(work, 'train.csv');
       const testCsv = join(work, 'test.csv');
       await writeRowsCsv(trainCsv, cfg, trained.ds, [...trained.split.train, ...trained.split.validation], '__label');
       await writeRowsCsv(testCsv, cfg, trained.ds, trained.split.test, '__label');
       say('running the reference models on the same rows ...');
-      const refs: Record<string, RefResult> = await runReferences(trainCsv, testCsv, '__label', cfg.features.filter((f) => f.type === 'categorical').map((f) => f.name));
-      references = Object.fromEntries(Object.entries(refs).map(([k, r]) => [k, { auc: r.auc, ks: r.ks, brier: r.brier, fitSeconds: r.fit_seconds }]));
+      const categorical = cfg.features.filter((f) => f.type === 'categorical').map((f) => f.name);
+      const refs: Record<string, RefResult> = await runReferences(trainCsv, testCsv, '__label', categorical);
+      // Their ECE, computed by our own ece() on their test-row PDs, on the same deciles as ours.
+      const preds = await referencePredictions(trainCsv, testCsv, '__label', categorical);
+      const yTest = Uint8Array.from(trained.split.test, (i) => trained.ds.label[i]);
+      references = Object.fromEntries(
+        Object.entries(refs).map(([k, r]) => {
+          const p = preds[k];
+          const base = { auc: r.auc, ks: r.ks, brier: r.brier, fitSeconds: r.fit_seconds };
+          if (!p || p.length !== yTest.length) {
+            say(`reference ${k}: expected ${yTest.length} test PDs from the refit, got ${p?.length ?? 'none'}; its ECE is left out`);
+            return [k, base];
+          }
+          // The refit must be the model the anchor measured (same AUC), or its ECE would describe another model.
+          const refitAuc = auc(yTest, p);
+          if (Math.abs(refitAuc - r.auc) > 1e-6) {
+            say(`reference ${k}: the refit's AUC ${refitAuc.toFixed(6)} differs from the anchor's ${r.auc.toFixed(6)}; its ECE is left out`);
+            return [k, base];
+          }
+          return [k, { ...base, ece: ece(yTest, p) }];
+        }),
+      );
     }
     if (args.json) {
       console.log(JSON.stringify({ dataset: name, backend, testRows: m.rows, ours, references, ...(oracleAuc !== undefined ? { oracleAuc } : {}) }));

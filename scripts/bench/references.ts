@@ -37,3 +37,17 @@ export async function runReferences(train: string, test: string, label: string, 
   const { stdout } = await run(PYTHON, args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, OMP_NUM_THREADS: '1' } });
   return (JSON.parse(stdout) as { models: Record<string, RefResult> }).models;
 }
+
+const PREDICTIONS = resolve(import.meta.dirname, 'reference_predictions.py');
+
+/**
+ * The references' PDs on the test rows, in the test CSV's order: reference_predictions.py refits
+ * the anchor's own models (its models(), same seeds), because the anchor prints metrics only and
+ * ECE needs the predictions. Run after runReferences so its fit times are not shared with this.
+ */
+export async function referencePredictions(train: string, test: string, label: string, categorical: string[]): Promise<Record<string, number[]>> {
+  const args = [PREDICTIONS, ANCHOR, '--train', train, '--test', test, '--label', label];
+  if (categorical.length) args.push('--categorical', ...categorical);
+  const { stdout } = await run(PYTHON, args, { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  return (JSON.parse(stdout) as { models: Record<string, number[]> }).models;
+}
