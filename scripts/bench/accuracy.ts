@@ -1,11 +1,16 @@
 /**
- * npm run bench:accuracy [-- --dataset sample|taiwan|gmsc] [--json] [--budget 2m] [--seed 42] [--ablate all|<name>]
+ * npm run bench:accuracy [-- --dataset sample|taiwan|gmsc] [--json] [--budget 2m] [--seed 42] [--splits N] [--ablate all|<name>]
  *
  * Trains our pipeline and the reference models of ../shared/anchors/gbdt_baseline.py on exactly
  * the same rows, scores exactly the same test rows, and prints the two side by side. The
  * references are fitted on train + validation rows: every row our pipeline learned from, early
  * stopping and calibration included. On the synthetic sample it also prints the oracle AUC (the
  * AUC of the generator's true PDs on the same test rows).
+ *
+ * --splits N repeats all of it on N different train/test splits (seeds seed, seed+1, ...; every
+ * model, ours and the references, retrained on each) and then summarises: mean metrics, how many
+ * splits met each bar, and the ECE of all N test sets' predictions pooled. One 20% test set is
+ * small for ECE: its sampling noise alone is about the size of the 0.01 target (see the README).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -39,6 +44,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     budget: { type: 'string', default: '2m' },
     seed: { type: 'string', default: '42' },
+    splits: { type: 'string', default: '1' },
     ablate: { type: 'string', multiple: true },
   },
 });
@@ -46,6 +52,9 @@ const names = args.dataset?.length ? args.dataset : Object.keys(DATASETS);
 for (const n of names) if (!(n in DATASETS)) throw new Error(`--dataset: unknown "${n}"; choose from ${Object.keys(DATASETS).join(', ')}`);
 const say = (m: string) => (args.json ? process.stderr.write(`${m}\n`) : console.log(m));
 const seed = Number(args.seed);
+const splits = Number(args.splits);
+if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got "${args.seed}"`);
+if (!Number.isInteger(splits) || splits < 1 || splits > 100) throw new Error(`--splits: expected an integer from 1 to 100, got "${args.splits}"`);
 const backend = await initBackend('auto');
 const refsMissing = await referencesAvailable();
 if (refsMissing) say(`references skipped: ${refsMissing}`);
@@ -53,9 +62,11 @@ if (refsMissing) say(`references skipped: ${refsMissing}`);
 const ablate: Ablation[] = (args.ablate ?? []).flatMap((a) => (a === 'all' ? (Object.keys(ABLATIONS) as Ablation[]) : [a as Ablation]));
 for (const a of ablate) if (!(a in ABLATIONS)) throw new Error(`--ablate: unknown "${a}"; choose from all, ${Object.keys(ABLATIONS).join(', ')}`);
 
-/** Trains our pipeline on one data set with the bench's seed and budget. */
-function train(cfg: Awaited<ReturnType<typeof readDatasetConfig>>['cfg'], d: (typeof DATASETS)[string], ablations: Ablation[], log: (m: string) => void) {
-  return trainPipeline(cfg, { configPath: d.config, dataDir: d.data, seed, backend: 'auto', budgetSeconds: parseDuration(args.budget!), ablations: new Set(ablations), log });
+type Cfg = Awaited<ReturnType<typeof readDatasetConfig>>['cfg'];
+
+/** Trains our pipeline on one data set with the bench's budget; the seed picks the split too. */
+function train(cfg: Cfg, d: (typeof DATASETS)[string], ablations: Ablation[], log: (m: string) => void, runSeed = seed) {
+  return trainPipeline(cfg, { configPath: d.config, dataDir: d.data, seed: runSeed, backend: 'auto', budgetSeconds: parseDuration(args.budget!), ablations: new Set(ablations), log });
 }
 
 /** Ablation table: the full pipeline, then each part switched off, on the same rows and seed. */
@@ -80,6 +91,148 @@ async function runAblations(name: string, d: (typeof DATASETS)[string]): Promise
 }
 
 const f4 = (v: number | undefined) => (v === undefined ? '   -  ' : v.toFixed(4));
+const signed = (v: number, digits: number) => (v >= 0 ? '+' : '') + v.toFixed(digits);
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+interface Scored {
+  auc: number;
+  ks: number;
+  brier: number;
+  ece?: number;
+}
+type Reference = Scored & { fitSeconds: number };
+
+/** One train/test split: our metrics and the references', with the test PDs kept for pooling. */
+interface SplitResult {
+  seed: number;
+  y: Uint8Array;
+  ours: Scored & { ece: number; logloss: number; eceFloor: number; eceFloorP90: number; eceCalibratedShareMeetingTarget: number; trainSeconds: number };
+  oursPd: Float64Array;
+  references: Record<string, Reference>;
+  referencePd: Record<string, Float64Array>;
+  oracleAuc?: number;
+}
+
+/** The issue-5 bars for one split (null where no reference ran). */
+function bars(r: SplitResult): { auc: boolean; brier: boolean; ece: boolean } | null {
+  const refs = Object.values(r.references);
+  if (!refs.length) return null;
+  const bestAuc = Math.max(...refs.map((x) => x.auc));
+  const bestBrier = Math.min(...refs.map((x) => x.brier));
+  return { auc: r.ours.auc >= bestAuc - 0.002, brier: r.ours.brier <= bestBrier + 0.001, ece: r.ours.ece <= ECE_TARGET };
+}
+
+/** Trains ours and the references on one split (the seed picks it) and prints the side-by-side table. */
+async function runSplit(name: string, d: (typeof DATASETS)[string], cfg: Cfg, text: string, runSeed: number): Promise<SplitResult> {
+  say(`\n== ${name}${splits > 1 ? ` (seed ${runSeed})` : ''} ==`);
+  const t0 = performance.now();
+  const trained = await train(cfg, d, [], (m) => {
+    if (!m.includes(' epoch ')) say(m);
+  }, runSeed);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const y = Uint8Array.from(trained.split.test, (i) => trained.ds.label[i]);
+  const work = await mkdtemp(join(tmpdir(), `arrears-bench-${name}-`));
+  try {
+    const { bundle } = await writeBundle(trained, { modelsDir: join(work, 'models'), promote: true, seed: runSeed, backend, totalSeconds: trainSeconds, configText: text });
+    const m = bundle.metrics.test;
+    // What perfectly calibrated PDs would score on these rows: the ECE target's resolution.
+    const noise = eceNoise(trained.pd.test, ECE_TARGET);
+    const ours = { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece, eceFloor: noise.mean, eceFloorP90: noise.p90, eceCalibratedShareMeetingTarget: noise.shareAtMost, logloss: m.logloss, trainSeconds: Number(trainSeconds.toFixed(1)) };
+    const oracleAuc = trained.ds.truth ? auc(y, Array.from(trained.split.test, (i) => trained.ds.truth![i])) : undefined;
+    const references: Record<string, Reference> = {};
+    const referencePd: Record<string, Float64Array> = {};
+    if (!refsMissing) {
+      const trainCsv = join(work, 'train.csv');
+      const testCsv = join(work, 'test.csv');
+      await writeRowsCsv(trainCsv, cfg, trained.ds, [...trained.split.train, ...trained.split.validation], '__label');
+      await writeRowsCsv(testCsv, cfg, trained.ds, trained.split.test, '__label');
+      say('running the reference models on the same rows ...');
+      const categorical = cfg.features.filter((f) => f.type === 'categorical').map((f) => f.name);
+      const refs: Record<string, RefResult> = await runReferences(trainCsv, testCsv, '__label', categorical);
+      // Their ECE, computed by our own ece() on their test-row PDs, on the same deciles as ours.
+      const preds = await referencePredictions(trainCsv, testCsv, '__label', categorical);
+      for (const [k, r] of Object.entries(refs)) {
+        references[k] = { auc: r.auc, ks: r.ks, brier: r.brier, fitSeconds: r.fit_seconds };
+        const p = preds[k];
+        if (!p || p.length !== y.length) {
+          say(`reference ${k}: expected ${y.length} test PDs from the refit, got ${p?.length ?? 'none'}; its ECE is left out`);
+          continue;
+        }
+        // The refit must be the model the anchor measured (same AUC), or its ECE would describe another model.
+        const refitAuc = auc(y, p);
+        if (Math.abs(refitAuc - r.auc) > 1e-6) {
+          say(`reference ${k}: the refit's AUC ${refitAuc.toFixed(6)} differs from the anchor's ${r.auc.toFixed(6)}; its ECE is left out`);
+          continue;
+        }
+        references[k].ece = ece(y, p);
+        referencePd[k] = Float64Array.from(p);
+      }
+    }
+    const result: SplitResult = { seed: runSeed, y, ours, oursPd: trained.pd.test, references, referencePd, oracleAuc };
+    if (args.json) {
+      console.log(JSON.stringify({ dataset: name, seed: runSeed, backend, testRows: m.rows, ours, references, ...(oracleAuc !== undefined ? { oracleAuc } : {}) }));
+      return result;
+    }
+    const rows: [string, Scored, number][] = [['arrears (ours)', ours, ours.trainSeconds], ...Object.entries(references).map(([k, r]) => [k, r, r.fitSeconds] as [string, Scored, number])];
+    console.log(`\n${name}: ${m.rows} test rows${splits > 1 ? ` (seed ${runSeed})` : ''}, tfjs backend ${backend}`);
+    console.log('model            AUC     KS      Brier   ECE     seconds');
+    for (const [label, r, s] of rows) console.log(`${label.padEnd(16)} ${f4(r.auc)}  ${f4(r.ks)}  ${f4(r.brier)}  ${f4(r.ece)}  ${s.toFixed(1).padStart(6)}`);
+    const best = Object.entries(references).sort((a, b) => b[1].auc - a[1].auc)[0];
+    if (best) console.log(`AUC vs best reference (${best[0]}): ${signed(ours.auc - best[1].auc, 4)}; Brier ${signed(ours.brier - best[1].brier, 5)}`);
+    console.log(
+      `ECE ${ours.ece.toFixed(4)}; perfectly calibrated PDs would show ${ours.eceFloor.toFixed(4)} on average on these ${m.rows} rows (sampling noise; 90% of draws <= ${ours.eceFloorP90.toFixed(4)}, ${Math.round(ours.eceCalibratedShareMeetingTarget * 100)}% <= ${ECE_TARGET})`,
+    );
+    const b = bars(result);
+    if (b) console.log(`bar: AUC >= best AUC - 0.002 ${met(b.auc)}; Brier <= best Brier + 0.001 ${met(b.brier)}; ECE <= ${ECE_TARGET} ${met(b.ece)}`);
+    if (oracleAuc !== undefined) console.log(`oracle AUC (true PD, same test rows) ${oracleAuc.toFixed(4)}; ours / oracle = ${(ours.auc / oracleAuc).toFixed(4)}; ECE ${ours.ece.toFixed(4)}`);
+    return result;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const concat = (parts: ArrayLike<number>[]) => {
+  const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Repeated hold-out summary. Each split's test predictions come from models that never saw those
+ * rows, so pooling them measures the pipeline's calibration on N times the rows: the ECE's
+ * sampling floor shrinks by about the square root of N, while a real miscalibration would not.
+ */
+function summarise(name: string, results: SplitResult[]): void {
+  const y = concat(results.map((r) => r.y));
+  const models = ['ours', ...Object.keys(results[0].references)];
+  const rows = models.map((k) => {
+    const per = results.map((r): Scored | undefined => (k === 'ours' ? r.ours : r.references[k])).filter((x): x is Scored => x !== undefined);
+    const pds = results.map((r) => (k === 'ours' ? r.oursPd : r.referencePd[k]));
+    const pooledEce = pds.every((p) => p !== undefined) ? ece(y, concat(pds)) : undefined;
+    const eces = per.map((x) => x.ece).filter((e): e is number => e !== undefined);
+    return { model: k, splits: per.length, meanAuc: mean(per.map((x) => x.auc)), meanBrier: mean(per.map((x) => x.brier)), meanEce: eces.length === per.length ? mean(eces) : undefined, pooledEce };
+  });
+  const floor = eceNoise(concat(results.map((r) => r.oursPd)), ECE_TARGET);
+  const verdicts = results.map(bars).filter((b): b is NonNullable<typeof b> => b !== null);
+  const count = (f: (b: (typeof verdicts)[number]) => boolean) => verdicts.filter(f).length;
+  const barsMet = verdicts.length ? { splits: verdicts.length, auc: count((b) => b.auc), brier: count((b) => b.brier), ece: count((b) => b.ece) } : null;
+  const seeds = results.map((r) => r.seed);
+  if (args.json) {
+    console.log(JSON.stringify({ dataset: name, summary: { seeds, testRows: y.length, models: rows, pooledEceFloor: floor.mean, pooledEceFloorP90: floor.p90, barsMet } }));
+    return;
+  }
+  console.log(`\n${name} over ${results.length} splits (seeds ${seeds.join(', ')}): ${y.length} test predictions in all, each from models that never saw the row`);
+  console.log('model            mean AUC  mean Brier  mean ECE  pooled ECE');
+  for (const r of rows) console.log(`${(r.model === 'ours' ? 'arrears (ours)' : r.model).padEnd(16)} ${r.meanAuc.toFixed(4)}    ${r.meanBrier.toFixed(5)}     ${f4(r.meanEce)}    ${f4(r.pooledEce)}`);
+  if (barsMet) console.log(`bars met on: AUC ${barsMet.auc} of ${barsMet.splits} splits; Brier ${barsMet.brier} of ${barsMet.splits}; ECE <= ${ECE_TARGET} ${barsMet.ece} of ${barsMet.splits}`);
+  console.log(`pooled ECE ${rows[0].pooledEce!.toFixed(4)} (<= ${ECE_TARGET} ${met(rows[0].pooledEce! <= ECE_TARGET)}); perfectly calibrated PDs would show ${floor.mean.toFixed(4)} on average on these ${y.length} rows (90% of draws <= ${floor.p90.toFixed(4)})`);
+}
+
 for (const name of names) {
   const d = DATASETS[name];
   if (d.needs && !existsSync(d.needs)) {
@@ -91,80 +244,7 @@ for (const name of names) {
     continue;
   }
   const { cfg, text } = await readDatasetConfig(d.config);
-  say(`\n== ${name} ==`);
-  const t0 = performance.now();
-  const trained = await train(cfg, d, [], (m) => {
-    if (!m.includes(' epoch ')) say(m);
-  });
-  const trainSeconds = (performance.now() - t0) / 1000;
-  const work = await mkdtemp(join(tmpdir(), `arrears-bench-${name}-`));
-  try {
-    const { bundle } = await writeBundle(trained, { modelsDir: join(work, 'models'), promote: true, seed, backend, totalSeconds: trainSeconds, configText: text });
-    const m = bundle.metrics.test;
-    // What perfectly calibrated PDs would score on these rows: the ECE target's resolution.
-    const noise = eceNoise(trained.pd.test, ECE_TARGET);
-    const [eceFloor, eceFloorP90, eceCalibratedShareMeetingTarget] = [noise.mean, noise.p90, noise.shareAtMost];
-    const ours = { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece, eceFloor, eceFloorP90, eceCalibratedShareMeetingTarget, logloss: m.logloss, trainSeconds: Number(trainSeconds.toFixed(1)) };
-    let oracleAuc: number | undefined;
-    if (trained.ds.truth) {
-      const y = Array.from(trained.split.test, (i) => trained.ds.label[i]);
-      oracleAuc = auc(y, Array.from(trained.split.test, (i) => trained.ds.truth![i]));
-    }
-    let references: Record<string, { auc: number; ks: number; brier: number; ece?: number; fitSeconds: number }> = {};
-    if (!refsMissing) {
-      const trainCsv = join(work, 'train.csv');
-      const testCsv = join(work, 'test.csv');
-      await writeRowsCsv(trainCsv, cfg, trained.ds, [...trained.split.train, ...trained.split.validation], '__label');
-      await writeRowsCsv(testCsv, cfg, trained.ds, trained.split.test, '__label');
-      say('running the reference models on the same rows ...');
-      const categorical = cfg.features.filter((f) => f.type === 'categorical').map((f) => f.name);
-      const refs: Record<string, RefResult> = await runReferences(trainCsv, testCsv, '__label', categorical);
-      // Their ECE, computed by our own ece() on their test-row PDs, on the same deciles as ours.
-      const preds = await referencePredictions(trainCsv, testCsv, '__label', categorical);
-      const yTest = Uint8Array.from(trained.split.test, (i) => trained.ds.label[i]);
-      references = Object.fromEntries(
-        Object.entries(refs).map(([k, r]) => {
-          const p = preds[k];
-          const base = { auc: r.auc, ks: r.ks, brier: r.brier, fitSeconds: r.fit_seconds };
-          if (!p || p.length !== yTest.length) {
-            say(`reference ${k}: expected ${yTest.length} test PDs from the refit, got ${p?.length ?? 'none'}; its ECE is left out`);
-            return [k, base];
-          }
-          // The refit must be the model the anchor measured (same AUC), or its ECE would describe another model.
-          const refitAuc = auc(yTest, p);
-          if (Math.abs(refitAuc - r.auc) > 1e-6) {
-            say(`reference ${k}: the refit's AUC ${refitAuc.toFixed(6)} differs from the anchor's ${r.auc.toFixed(6)}; its ECE is left out`);
-            return [k, base];
-          }
-          return [k, { ...base, ece: ece(yTest, p) }];
-        }),
-      );
-    }
-    if (args.json) {
-      console.log(JSON.stringify({ dataset: name, backend, testRows: m.rows, ours, references, ...(oracleAuc !== undefined ? { oracleAuc } : {}) }));
-      continue;
-    }
-    const rows: [string, { auc: number; ks: number; brier: number; ece?: number }, number][] = [
-      ['arrears (ours)', ours, ours.trainSeconds],
-      ...Object.entries(references).map(([k, r]) => [k, r, r.fitSeconds] as [string, typeof r, number]),
-    ];
-    console.log(`\n${name}: ${m.rows} test rows, tfjs backend ${backend}`);
-    console.log('model            AUC     KS      Brier   ECE     seconds');
-    for (const [label, r, s] of rows) console.log(`${label.padEnd(16)} ${f4(r.auc)}  ${f4(r.ks)}  ${f4(r.brier)}  ${f4(r.ece)}  ${s.toFixed(1).padStart(6)}`);
-    const best = Object.entries(references).sort((a, b) => b[1].auc - a[1].auc)[0];
-    if (best) console.log(`AUC vs best reference (${best[0]}): ${(ours.auc - best[1].auc >= 0 ? '+' : '') + (ours.auc - best[1].auc).toFixed(4)}; Brier ${(ours.brier - best[1].brier >= 0 ? '+' : '') + (ours.brier - best[1].brier).toFixed(5)}`);
-    console.log(
-      `ECE ${ours.ece.toFixed(4)}; perfectly calibrated PDs would show ${eceFloor.toFixed(4)} on average on these ${m.rows} rows (sampling noise; 90% of draws <= ${eceFloorP90.toFixed(4)}, ${Math.round(eceCalibratedShareMeetingTarget * 100)}% <= ${ECE_TARGET})`,
-    );
-    if (best) {
-      const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
-      const bestBrier = Math.min(...Object.values(references).map((r) => r.brier));
-      console.log(
-        `bar: AUC >= best AUC - 0.002 ${met(ours.auc >= best[1].auc - 0.002)}; Brier <= best Brier + 0.001 ${met(ours.brier <= bestBrier + 0.001)}; ECE <= ${ECE_TARGET} ${met(ours.ece <= ECE_TARGET)}`,
-      );
-    }
-    if (oracleAuc !== undefined) console.log(`oracle AUC (true PD, same test rows) ${oracleAuc.toFixed(4)}; ours / oracle = ${(ours.auc / oracleAuc).toFixed(4)}; ECE ${ours.ece.toFixed(4)}`);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const results: SplitResult[] = [];
+  for (let i = 0; i < splits; i++) results.push(await runSplit(name, d, cfg, text, seed + i));
+  if (splits > 1) summarise(name, results);
 }
