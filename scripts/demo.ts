@@ -37,7 +37,7 @@ const env = {
   PORT: String(port),
   LOG_LEVEL: 'warn',
   ARREARS_REDIS_PREFIX: prefix,
-  ARREARS_API_KEYS: JSON.stringify([{ name: 'demo', sha256: createHash('sha256').update(key).digest('hex'), roles: ['scorer', 'collector', 'admin'] }]),
+  ARREARS_API_KEYS: JSON.stringify([{ name: 'demo', sha256: createHash('sha256').update(key).digest('hex'), roles: ['scorer', 'collector', 'admin'], collectors: ['*'] }]),
 };
 const base = `http://127.0.0.1:${port}`;
 const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {

@@ -11,13 +11,16 @@ const bool = z
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 /**
- * API keys: `ARREARS_API_KEYS` is a JSON array of `{ "name", "sha256", "roles": [...] }`. Only the
- * SHA-256 of each key is configured, never the key itself (`npm run keys -- --name <n> --roles <r> [<key>]`).
+ * API keys: `ARREARS_API_KEYS` is a JSON array of `{ "name", "sha256", "roles": [...], "collectors"? }`.
+ * Only the SHA-256 of each key is configured, never the key itself (`npm run keys -- --name <n> --roles <r> [<key>]`).
+ * A collector key claims and reports as its own name; `collectors` lists the other collector ids it
+ * may act for (a dialer or collection system serving many agents), `["*"]` for any.
  */
 export const ApiKeyEntry = z.strictObject({
   name: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key'),
   roles: z.array(z.enum(['scorer', 'collector', 'admin'])).min(1),
+  collectors: z.array(z.string().min(1).max(64)).optional(),
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
 

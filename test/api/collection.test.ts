@@ -6,6 +6,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { buildApp } from '../../src/api/app.js';
 import { installErrorHandler } from '../../src/api/error-handler.js';
 import auth, { sha256Hex } from '../../src/api/plugins/auth.js';
+import metricsPlugin, { createMetrics } from '../../src/api/plugins/metrics.js';
+import { registerWorklistMetrics } from '../../src/api/routes/worklist-metrics.js';
+import { pino } from 'pino';
 import collectionRoutes, { mountCollection } from '../../src/api/routes/collection.js';
 import { registerQueueBoard } from '../../src/api/routes/queue-board.js';
 import { loadConfig } from '../../src/config.js';
@@ -19,8 +22,13 @@ import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 
 const noonCDT = Date.parse('2026-05-12T17:00:00Z');
 const KEYS = { scorer: 'scorer-key-123', collector: 'collector-key-123', admin: 'admin-key-123' } as const;
+// The collector key is a collection system's: it acts for alice and bob. carol's key is personal.
+const CAROL = 'carol-key-123';
 const config = loadConfig({
-  ARREARS_API_KEYS: JSON.stringify(Object.entries(KEYS).map(([role, key]) => ({ name: `${role}-1`, sha256: sha256Hex(key), roles: [role] }))),
+  ARREARS_API_KEYS: JSON.stringify([
+    ...Object.entries(KEYS).map(([role, key]) => ({ name: `${role}-1`, sha256: sha256Hex(key), roles: [role], ...(role === 'collector' ? { collectors: ['alice', 'bob'] } : {}) })),
+    { name: 'carol', sha256: sha256Hex(CAROL), roles: ['collector'] },
+  ]),
 });
 const as = (role: keyof typeof KEYS) => ({ 'x-api-key': KEYS[role] });
 
@@ -60,6 +68,7 @@ beforeEach(async () => {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
   await app.register(auth, { config });
+  await app.register(metricsPlugin, { defaultMetrics: false });
   await app.register(collectionRoutes, { queue, service: ctx.svc, batchMax: 100, chunkSize: 2, now: () => noonCDT });
   await registerQueueBoard(app, [queue]);
   await app.ready();
@@ -112,6 +121,57 @@ describe('worklists, claims and outcomes', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json().queues.call).toEqual({ ready: 2, waiting: 0, leased: 0 });
     expect(r.json().policy).toBe(ctx.policy.version);
+  });
+
+  it('a collector key acts only as itself or the collectors its entry lists', async () => {
+    const carol = { 'x-api-key': CAROL };
+    const claim = (headers: Record<string, string>, payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers, payload });
+    // carol's personal key cannot claim in alice's name: nothing is leased.
+    const spoof = await claim(carol, { collectorId: 'alice', n: 1 });
+    expect(spoof.statusCode).toBe(403);
+    expect(spoof.json().error).toMatchObject({ code: 'ARREARS_FORBIDDEN', message: expect.stringContaining('may act only as collector "carol"') });
+    expect((await app.inject({ method: 'GET', url: '/v1/worklists', headers: as('collector') })).json().queues.call).toEqual({ ready: 2, waiting: 0, leased: 0 });
+    // The system key may not act for a collector its entry does not list.
+    expect((await claim(as('collector'), { collectorId: 'carol', n: 1 })).statusCode).toBe(403);
+
+    // Without collectorId the lease is carol's own, and the audit trail says so.
+    const own = await claim(carol, { n: 1 });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().items.map((i: { accountId: string }) => i.accountId)).toEqual(['A1']);
+    const url = '/v1/worklists/call/items/A1/outcome';
+    // Neither alice's system key nor a spoofed body can close carol's lease.
+    const asAlice = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'paid' } } });
+    expect(asAlice.statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'carol', outcome: { type: 'paid' } } })).statusCode).toBe(403);
+    const done = await app.inject({ method: 'POST', url, headers: carol, payload: { outcome: { type: 'contacted' } } });
+    expect(done.statusCode).toBe(200);
+    const account = (await app.inject({ method: 'GET', url: '/v1/accounts/A1', headers: carol })).json();
+    expect(JSON.stringify(account)).toContain('carol');
+  });
+
+  it('worklist metrics: sizes read from Redis at scrape time, claims and outcomes counted', async () => {
+    const carol = { 'x-api-key': CAROL };
+    await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: carol, payload: { n: 2 } });
+    await app.inject({ method: 'POST', url: '/v1/worklists/call/items/A1/outcome', headers: carol, payload: { outcome: { type: 'no_answer' } } });
+    const sizes = (await app.inject({ method: 'GET', url: '/v1/worklists', headers: carol })).json().queues.call;
+    expect(sizes.leased).toBe(1);
+    const text = await app.metrics.registry.metrics();
+    for (const state of ['ready', 'waiting', 'leased']) expect(text).toContain(`arrears_worklist_items{queue="call",state="${state}"} ${sizes[state]}`);
+    expect(text).toContain('arrears_worklist_claimed_total{queue="call"} 2');
+    expect(text).toContain('arrears_worklist_outcomes_total{queue="call",type="no_answer"} 1');
+    expect(text).toMatch(/arrears_intake_jobs\{state="wait"\} 0/);
+  });
+
+  it('worklist metrics: a lost Redis empties the size gauges and is counted, and the scrape still answers', async () => {
+    const lost = connect();
+    const metrics = createMetrics(false);
+    const svc = service(lost, prefix).svc;
+    registerWorklistMetrics(metrics, { sizes: () => svc.store.sizes(), jobCounts: async () => ({}) }, pino({ level: 'silent' }));
+    expect(await metrics.registry.metrics()).toContain('arrears_worklist_items{queue="call",state="ready"} 2');
+    await lost.quit();
+    const text = await metrics.registry.metrics();
+    expect(text).not.toMatch(/^arrears_worklist_items\{/m);
+    expect(text).toContain('arrears_worklist_scrape_errors_total 1');
   });
 
   it('claim, report, and see the account', async () => {

@@ -19,6 +19,8 @@ export type RouteRole = ApiKeyEntry['roles'][number] | 'public';
 export interface Principal {
   name: string;
   roles: readonly ApiKeyEntry['roles'][number][];
+  /** Collector ids this caller may act for besides its own name; '*' for any. */
+  collectors: readonly string[];
 }
 
 declare module 'fastify' {
@@ -34,7 +36,19 @@ declare module 'fastify' {
   }
 }
 
-const DEV_PRINCIPAL: Principal = { name: 'dev-mode', roles: ['scorer', 'collector', 'admin'] };
+const DEV_PRINCIPAL: Principal = { name: 'dev-mode', roles: ['scorer', 'collector', 'admin'], collectors: ['*'] };
+
+/**
+ * The collector a claim or outcome is recorded for: the body's collectorId, else the key's name.
+ * A key acts as itself unless its entry lists the id (or '*'), so one collector's key cannot take
+ * or close another collector's leases, and the audit trail names who really acted.
+ */
+export function actingCollector(principal: Principal | null, collectorId: string | undefined): string {
+  if (!principal) throw new ApiError('ARREARS_UNAUTHORIZED');
+  const id = collectorId ?? principal.name;
+  if (id === principal.name || principal.collectors.includes('*') || principal.collectors.includes(id)) return id;
+  throw new ApiError('ARREARS_FORBIDDEN', `API key "${principal.name}" may act only as collector "${principal.name}"${principal.collectors.length ? ` or ${principal.collectors.map((c) => `"${c}"`).join(', ')}` : ''}, not "${id}" (list it in the key's "collectors" to allow this)`);
+}
 
 export const sha256Hex = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
@@ -81,7 +95,7 @@ export default fp(
       if (!key) throw new ApiError('ARREARS_UNAUTHORIZED');
       const entry = byHash.get(sha256Hex(key));
       if (!entry) throw new ApiError('ARREARS_UNAUTHORIZED', 'unknown API key');
-      req.principal = { name: entry.name, roles: entry.roles };
+      req.principal = { name: entry.name, roles: entry.roles, collectors: entry.collectors ?? [] };
       if (!entry.roles.includes(role)) throw new ApiError('ARREARS_FORBIDDEN', `this route needs the "${role}" role`);
     });
   },

@@ -20,8 +20,10 @@ import type { CollectionService } from '../../worker/collection.js';
 import { enqueueSnapshots, type IntakeJobInput } from '../../worker/queues.js';
 import type { CollectionRuntime } from '../../worker/runtime.js';
 import { ApiError, zodDetails } from '../errors.js';
+import { actingCollector } from '../plugins/auth.js';
 import { ErrorSchema } from '../schemas.js';
 import { registerQueueBoard } from './queue-board.js';
+import { registerWorklistMetrics } from './worklist-metrics.js';
 
 export interface CollectionRoutesOptions {
   queue: BullQueue<IntakeJobInput>;
@@ -79,6 +81,10 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
   const { service, queue } = opts;
   const now = opts.now ?? Date.now;
   const maxClaim = opts.maxClaim ?? 50;
+  // Worklist metrics where the app has a metrics registry (the full app does; bare test apps may not).
+  const counters = base.hasDecorator('metrics')
+    ? registerWorklistMetrics(base.metrics, { sizes: () => service.store.sizes(), jobCounts: () => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') }, base.log)
+    : null;
 
   app.post(
     '/v1/delinquencies',
@@ -141,13 +147,14 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
         description: 'Leases up to n of the highest-priority items that may be contacted now under the jurisdiction rules, to one collector, until leaseUntil. An expired lease goes back to the queue.',
         tags: ['collection'],
         params: z.object({ queue: QueueParam }),
-        body: z.strictObject({ collectorId: CollectorId.optional().describe("defaults to the API key's name"), n: z.number().int().min(1).max(maxClaim).default(10) }),
+        body: z.strictObject({ collectorId: CollectorId.optional().describe("defaults to the API key's name; another id only where the key's entry lists it"), n: z.number().int().min(1).max(maxClaim).default(10) }),
         response: { 200: z.object({ items: z.array(ItemSchema) }), ...errors },
       },
     },
     async (req) => {
-      const collector = req.body.collectorId ?? req.principal?.name ?? 'anonymous';
+      const collector = actingCollector(req.principal, req.body.collectorId);
       const items = await service.claim(req.params.queue, collector, req.body.n, now()).catch(storeError);
+      counters?.claimed.inc({ queue: req.params.queue }, items.length);
       return { items };
     },
   );
@@ -173,7 +180,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
     async (req) => {
       const parsed = OutcomeSchema.safeParse(req.body.outcome);
       if (!parsed.success) throw invalid(parsed.error.issues, ['outcome']);
-      const collector = req.body.collectorId ?? req.principal?.name ?? 'anonymous';
+      const collector = actingCollector(req.principal, req.body.collectorId);
       const { queue: q, accountId } = req.params;
       let r;
       try {
@@ -187,6 +194,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
         if (r.reason === 'wrong_queue') throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not on the ${q} queue`);
         throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (the lease expired or another collector holds it)`);
       }
+      counters?.outcomes.inc({ queue: q, type: parsed.data.type });
       return { accountId, state: r.state };
     },
   );
