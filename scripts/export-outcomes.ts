@@ -45,6 +45,8 @@ for await (const { id, fields: f } of store.readStream('outcomes', since)) {
     amount: num(f.amount),
     promise_date: f.date ?? null,
     collector: f.collector,
+    // The API key that reported it; entries from before keys were recorded: the collector.
+    reported_by: f.reportedBy ?? f.collector,
     agency: f.agency,
     queue: f.queue,
     channel: f.channel,
@@ -70,7 +72,7 @@ const con = await db.connect();
 try {
   const types: [string, string][] = [
     ['stream_id', 'VARCHAR'], ['at', 'TIMESTAMP'], ['account_id', 'VARCHAR'], ['as_of', 'DATE'], ['outcome', 'VARCHAR'], ['amount', 'DOUBLE'],
-    ['promise_date', 'DATE'], ['collector', 'VARCHAR'], ['agency', 'VARCHAR'], ['queue', 'VARCHAR'], ['channel', 'VARCHAR'], ['variant', 'VARCHAR'],
+    ['promise_date', 'DATE'], ['collector', 'VARCHAR'], ['reported_by', 'VARCHAR'], ['agency', 'VARCHAR'], ['queue', 'VARCHAR'], ['channel', 'VARCHAR'], ['variant', 'VARCHAR'],
     ['model', 'VARCHAR'], ['policy', 'VARCHAR'], ['decision_policy', 'VARCHAR'], ['pd', 'DOUBLE'], ['dpd', 'INTEGER'], ['outstanding', 'DOUBLE'], ['tier', 'VARCHAR'],
   ];
   const columns = `{${types.map(([k, t]) => `${lit(k)}: ${lit(t)}`).join(', ')}}`;

@@ -3,6 +3,7 @@
  * Anything else that needs configuration takes a `Config` (or a slice of it) as a parameter.
  */
 import { z } from 'zod';
+import { CollectorId } from './domain/collection/snapshot.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -20,7 +21,7 @@ export const ApiKeyEntry = z.strictObject({
   name: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key'),
   roles: z.array(z.enum(['scorer', 'collector', 'admin'])).min(1),
-  collectors: z.array(z.string().min(1).max(64)).optional(),
+  collectors: z.array(z.union([z.literal('*'), CollectorId])).optional(),
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
 
@@ -91,7 +92,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError('invalid configuration:\n  ARREARS_API_KEYS: is not valid JSON');
   }
-  const keys = z.array(ApiKeyEntry).safeParse(keysJson);
+  // A key's name is also the collector it acts as, so two keys may not share one.
+  const keys = z
+    .array(ApiKeyEntry)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((k, i) => {
+        if (seen.has(k.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${k.name}" is already the name of another key; names must be unique` });
+        seen.add(k.name);
+      });
+    })
+    .safeParse(keysJson);
   if (!keys.success) {
     const lines = keys.error.issues.map((i) => `ARREARS_API_KEYS.${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -255,7 +255,8 @@ export class CollectionService {
     return out;
   }
 
-  async recordOutcome(queue: Queue, accountId: string, collector: string, outcome: Outcome, now: number, agency = 'self'): Promise<OutcomeResult> {
+  /** `reportedBy` is the API key that reported it (a dialer's key may report for many collectors); it defaults to the collector. */
+  async recordOutcome(queue: Queue, accountId: string, collector: string, outcome: Outcome, now: number, agency = 'self', reportedBy = collector): Promise<OutcomeResult> {
     const rec = (await this.store.readAccounts([accountId])).get(accountId);
     if (!rec) return { ok: false, reason: 'not_found' };
     if (rec.queue !== queue) return { ok: false, reason: 'wrong_queue' };
@@ -284,6 +285,7 @@ export class CollectionService {
         outcome: outcome.type,
         ...extra,
         collector,
+        reportedBy,
         agency,
         queue,
         channel,
@@ -297,7 +299,7 @@ export class CollectionService {
         outstanding: rec.outstanding,
         tier: rec.tier,
       },
-      { at: now, event: 'outcome', outcome: outcome.type, ...extra, collector, channel, next: t.state, nextAt: t.state === 'queued' || t.state === 'paused' ? t.nb : null, policy: pol.version },
+      { at: now, event: 'outcome', outcome: outcome.type, ...extra, collector, reportedBy, channel, next: t.state, nextAt: t.state === 'queued' || t.state === 'paused' ? t.nb : null, policy: pol.version },
     );
     if (r === -1) return { ok: false, reason: 'not_found' };
     if (r === 0) return { ok: false, reason: 'not_leased' };

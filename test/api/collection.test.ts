@@ -2,13 +2,13 @@ import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { installErrorHandler } from '../../src/api/error-handler.js';
 import auth, { sha256Hex } from '../../src/api/plugins/auth.js';
 import metricsPlugin, { createMetrics } from '../../src/api/plugins/metrics.js';
 import { registerWorklistMetrics } from '../../src/api/routes/worklist-metrics.js';
-import { pino } from 'pino';
 import collectionRoutes, { mountCollection } from '../../src/api/routes/collection.js';
 import { registerQueueBoard } from '../../src/api/routes/queue-board.js';
 import { loadConfig } from '../../src/config.js';
@@ -146,7 +146,7 @@ describe('worklists, claims and outcomes', () => {
     const done = await app.inject({ method: 'POST', url, headers: carol, payload: { outcome: { type: 'contacted' } } });
     expect(done.statusCode).toBe(200);
     const account = (await app.inject({ method: 'GET', url: '/v1/accounts/A1', headers: carol })).json();
-    expect(JSON.stringify(account)).toContain('carol');
+    expect(account.history.find((h: { event: string }) => h.event === 'outcome')).toMatchObject({ outcome: 'contacted', collector: 'carol', reportedBy: 'carol' });
   });
 
   it('worklist metrics: sizes read from Redis at scrape time, claims and outcomes counted', async () => {
@@ -162,16 +162,26 @@ describe('worklists, claims and outcomes', () => {
     expect(text).toMatch(/arrears_intake_jobs\{state="wait"\} 0/);
   });
 
-  it('worklist metrics: a lost Redis empties the size gauges and is counted, and the scrape still answers', async () => {
-    const lost = connect();
+  it('worklist metrics: a lost Redis empties the gauges, each failed scrape is counted once, and the scrape still answers', async () => {
+    const lost = connect({ producer: true });
+    await new Promise((r) => lost.once('ready', r));
+    const lostQueue = createIntakeQueue(lost, prefix);
     const metrics = createMetrics(false);
     const svc = service(lost, prefix).svc;
-    registerWorklistMetrics(metrics, { sizes: () => svc.store.sizes(), jobCounts: async () => ({}) }, pino({ level: 'silent' }));
-    expect(await metrics.registry.metrics()).toContain('arrears_worklist_items{queue="call",state="ready"} 2');
+    registerWorklistMetrics(metrics, { sizes: () => svc.store.sizes(), jobCounts: () => lostQueue.getJobCounts('wait', 'failed') }, pino({ level: 'silent' }));
+    const before = await metrics.registry.metrics();
+    expect(before).toContain('arrears_worklist_items{queue="call",state="ready"} 2');
+    expect(before).toContain('arrears_intake_jobs{state="wait"} 0');
+    expect(before).toContain('arrears_worklist_scrape_errors_total 0');
     await lost.quit();
-    const text = await metrics.registry.metrics();
-    expect(text).not.toMatch(/^arrears_worklist_items\{/m);
-    expect(text).toContain('arrears_worklist_scrape_errors_total 1');
+    for (const scrapes of [1, 2]) {
+      const text = await metrics.registry.metrics();
+      expect(text).not.toMatch(/^arrears_worklist_items\{/m);
+      expect(text).not.toMatch(/^arrears_intake_jobs\{/m);
+      // Both reads failed in each scrape; the counter counts scrapes.
+      expect(text).toContain(`arrears_worklist_scrape_errors_total ${scrapes}`);
+    }
+    await lostQueue.close().catch(() => {});
   });
 
   it('claim, report, and see the account', async () => {
@@ -201,6 +211,8 @@ describe('worklists, claims and outcomes', () => {
     expect(acct.statusCode).toBe(200);
     expect(acct.json().assignment).toMatchObject({ state: 'paused', promise: { amount: 50, date: '2026-05-20' }, lastOutcome: 'promise_to_pay' });
     expect(acct.json().history.map((h: { event: string }) => h.event)).toEqual(['outcome', 'assigned']);
+    // The system key reported for alice: the audit names both.
+    expect(acct.json().history[0]).toMatchObject({ collector: 'alice', reportedBy: 'collector-1' });
   });
 
   it('404 for an unknown account, 400 for an unknown queue', async () => {
@@ -287,5 +299,18 @@ describe('inside buildApp', () => {
       await worker.close();
       await rt.close();
     }
+  });
+});
+
+describe('API key entries for collectors', () => {
+  const entry = (name: string, extra: Record<string, unknown> = {}) => ({ name, sha256: 'a'.repeat(64), roles: ['collector'], ...extra });
+  it('refuses two keys with one name, since the name is the collector a key acts as', () => {
+    expect(() => loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('alice'), { ...entry('alice'), sha256: 'b'.repeat(64) }]) })).toThrow(
+      /ARREARS_API_KEYS\.1\.name: "alice" is already the name of another key/,
+    );
+  });
+  it('refuses collector ids that no claim could carry, and accepts "*"', () => {
+    expect(() => loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('dialer', { collectors: ['alice '] })]) })).toThrow(/ARREARS_API_KEYS\.0\.collectors\.0/);
+    expect(loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('dialer', { collectors: ['*', 'bob@agency.example'] })]) }).apiKeys[0].collectors).toEqual(['*', 'bob@agency.example']);
   });
 });

@@ -71,15 +71,15 @@ describe('npm run export:outcomes', () => {
     await svc.assign([snapshot({ accountId: 'E1' }), snapshot({ accountId: 'E2' })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', now);
     await svc.claim('call', 'c1', 2, now);
     await svc.recordOutcome('call', 'E1', 'c1', { type: 'promise_to_pay', amount: 75, date: '2026-05-20' }, now);
-    await svc.recordOutcome('call', 'E2', 'c1', { type: 'no_answer' }, now + 1);
+    await svc.recordOutcome('call', 'E2', 'c1', { type: 'no_answer' }, now + 1, 'self', 'dialer-key');
     for (const ext of ['csv', 'parquet']) {
       const out = join(tmp, `outcomes.${ext}`);
       const { stdout } = await script('export-outcomes.ts', ['--out', out], prefix);
       expect(stdout).toMatch(/2 outcomes written/);
-      const rows = await query(`SELECT account_id, outcome, amount, CAST(promise_date AS VARCHAR) AS promise_date, model, policy, variant FROM '${out}'`);
+      const rows = await query(`SELECT account_id, outcome, amount, CAST(promise_date AS VARCHAR) AS promise_date, model, policy, variant, collector, reported_by FROM '${out}'`);
       expect(rows).toHaveLength(2);
-      expect(rows[0]).toMatchObject({ account_id: 'E1', outcome: 'promise_to_pay', amount: 75, promise_date: '2026-05-20', model: 'tiny/v1', policy: '2026.1-default' });
-      expect(rows[1]).toMatchObject({ account_id: 'E2', outcome: 'no_answer', amount: null });
+      expect(rows[0]).toMatchObject({ account_id: 'E1', outcome: 'promise_to_pay', amount: 75, promise_date: '2026-05-20', model: 'tiny/v1', policy: '2026.1-default', collector: 'c1', reported_by: 'c1' });
+      expect(rows[1]).toMatchObject({ account_id: 'E2', outcome: 'no_answer', amount: null, collector: 'c1', reported_by: 'dialer-key' });
     }
   });
 });

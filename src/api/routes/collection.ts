@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { OutcomeError, OutcomeSchema } from '../../domain/collection/outcomes.js';
-import { AccountId, SnapshotSchema, type Snapshot } from '../../domain/collection/snapshot.js';
+import { AccountId, CollectorId, SnapshotSchema, type Snapshot } from '../../domain/collection/snapshot.js';
 import { QUEUES } from '../../domain/collection/types.js';
 import type { Config } from '../../config.js';
 import type { CollectionService } from '../../worker/collection.js';
@@ -40,7 +40,6 @@ export interface CollectionRoutesOptions {
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
 const QueueParam = z.enum(QUEUES).describe('worklist queue');
-const CollectorId = z.string().min(1).max(128).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, ".", "_", "@" and "-" only');
 
 const invalid = (issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: (string | number)[] = []) => {
   const details = zodDetails(issues, prefix);
@@ -184,7 +183,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
       const { queue: q, accountId } = req.params;
       let r;
       try {
-        r = await service.recordOutcome(q, accountId, collector, parsed.data, now(), req.body.agency);
+        r = await service.recordOutcome(q, accountId, collector, parsed.data, now(), req.body.agency, req.principal?.name);
       } catch (e) {
         if (e instanceof OutcomeError) throw new ApiError('ARREARS_VALIDATION', e.message, [{ path: e.path, issue: e.message }]);
         storeError(e);

@@ -19,24 +19,26 @@ export interface WorklistCounters {
 
 export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSources, log: FastifyBaseLogger): WorklistCounters {
   const registers = [metrics.registry];
-  let errors = 0;
-  const inFlight = new Set<Promise<void>>();
+  // One scrape's reads, so the error counter (collected last) can count the scrape once.
+  let scrape: { reads: Promise<boolean>[] } | null = null;
+  let failedScrapes = 0;
+  let down = false;
   // A failed read must not fail the whole /metrics scrape (the HTTP and model metrics still
-  // matter then), nor leave old sizes that look current: the gauges are emptied, the error counted.
+  // matter then), nor leave old sizes that look current: the gauges are emptied, the scrape counted.
   const reading = (what: string, read: (g: Gauge<string>) => Promise<void>) =>
     function (this: Gauge<string>): Promise<void> {
-      const p = (async () => {
-        try {
-          await read(this);
-        } catch (e) {
+      const p = read(this).then(
+        () => true,
+        (e: unknown) => {
           this.reset();
-          errors++;
-          log.warn({ err: e }, `metrics: could not read ${what} from Redis`);
-        }
-      })();
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
-      return p;
+          // Log when reads start failing, not on every scrape of an outage.
+          if (!down) log.warn({ err: e }, `metrics: could not read ${what} from Redis; worklist gauges are empty until it answers`);
+          down = true;
+          return false;
+        },
+      );
+      (scrape ??= { reads: [] }).reads.push(p);
+      return p.then(() => undefined);
     };
   new Gauge({
     name: 'arrears_worklist_items',
@@ -57,15 +59,22 @@ export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSource
     }),
   });
   // Registered after the gauges: the registry starts every metric's collect in registration order
-  // and awaits them together, so this one sees the reads of the same scrape and reports its failure.
+  // and awaits them together, so this one sees the reads of the same scrape.
   new Counter({
     name: 'arrears_worklist_scrape_errors_total',
-    help: 'Scrapes that could not read worklist sizes or intake counts from Redis',
+    help: 'Scrapes that could not read the worklist sizes or the intake counts from Redis',
     registers,
     async collect(this: Counter<string>) {
-      await Promise.all(inFlight);
+      const current = scrape;
+      scrape = null;
+      if (!current) return;
+      const ok = await Promise.all(current.reads);
+      if (ok.every(Boolean)) {
+        if (down) log.info('metrics: worklist sizes readable again');
+        down = false;
+      } else failedScrapes++;
       this.reset();
-      this.inc(errors);
+      this.inc(failedScrapes);
     },
   });
   return {
