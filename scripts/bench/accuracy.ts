@@ -48,20 +48,29 @@ const { values: args } = parseArgs({
     ablate: { type: 'string', multiple: true },
   },
 });
+/** Argument errors: one clear line and exit code 2, before anything slow starts. */
+function usage(msg: string): never {
+  console.error(`bench:accuracy: ${msg}`);
+  process.exit(2);
+}
 const names = args.dataset?.length ? args.dataset : Object.keys(DATASETS);
-for (const n of names) if (!(n in DATASETS)) throw new Error(`--dataset: unknown "${n}"; choose from ${Object.keys(DATASETS).join(', ')}`);
+for (const n of names) if (!(n in DATASETS)) usage(`--dataset: unknown "${n}"; choose from ${Object.keys(DATASETS).join(', ')}`);
 const say = (m: string) => (args.json ? process.stderr.write(`${m}\n`) : console.log(m));
 const seed = Number(args.seed);
 const splits = Number(args.splits);
-if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got "${args.seed}"`);
-if (!Number.isInteger(splits) || splits < 1 || splits > 100) throw new Error(`--splits: expected an integer from 1 to 100, got "${args.splits}"`);
+if (!Number.isInteger(seed)) usage(`--seed: expected an integer, got "${args.seed}"`);
+if (!Number.isInteger(splits) || splits < 1 || splits > 100) usage(`--splits: expected an integer from 1 to 100, got "${args.splits}"`);
+const ablate: Ablation[] = (args.ablate ?? []).flatMap((a) => (a === 'all' ? (Object.keys(ABLATIONS) as Ablation[]) : [a as Ablation]));
+for (const a of ablate) if (!(a in ABLATIONS)) usage(`--ablate: unknown "${a}"; choose from all, ${Object.keys(ABLATIONS).join(', ')}`);
+if (ablate.length && splits > 1) usage('--ablate runs on one split (--seed); it cannot be combined with --splits');
+try {
+  parseDuration(args.budget!);
+} catch (e) {
+  usage((e as Error).message);
+}
 const backend = await initBackend('auto');
 const refsMissing = await referencesAvailable();
 if (refsMissing) say(`references skipped: ${refsMissing}`);
-
-const ablate: Ablation[] = (args.ablate ?? []).flatMap((a) => (a === 'all' ? (Object.keys(ABLATIONS) as Ablation[]) : [a as Ablation]));
-for (const a of ablate) if (!(a in ABLATIONS)) throw new Error(`--ablate: unknown "${a}"; choose from all, ${Object.keys(ABLATIONS).join(', ')}`);
-if (ablate.length && splits > 1) throw new Error('--ablate runs on one split (--seed); it cannot be combined with --splits');
 
 type Cfg = Awaited<ReturnType<typeof readDatasetConfig>>['cfg'];
 
