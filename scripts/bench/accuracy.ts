@@ -244,7 +244,8 @@ function summarise(name: string, results: SplitResult[]): void {
     console.log(`${(r.model === 'ours' ? 'arrears (ours)' : r.model).padEnd(16)} ${r.meanAuc.toFixed(4)}    ${r.meanBrier.toFixed(5)}     ${f4(r.meanEce)}    ${f4(r.pooledEce)}${r.splits < results.length ? `   (ran on ${r.splits} of ${results.length} splits)` : ''}`);
   if (barsMet) console.log(`bars met on: AUC ${barsMet.auc} of ${barsMet.splits} splits; Brier ${barsMet.brier} of ${barsMet.splits}; ECE <= ${ECE_TARGET} ${barsMet.ece} of ${barsMet.splits}`);
   // Against the pooled floor, not the 0.01 target: pooling makes the noise small, so what is left
-  // above the floor is real miscalibration (or the splits' models erring in different directions).
+  // above the floor is miscalibration the splits' models share (errors in opposite directions
+  // cancel when pooled, so this is a lower bound on a typical split's own).
   console.log(`pooled ECE ${rows[0].pooledEce!.toFixed(4)}; perfectly calibrated PDs would show ${floor.mean.toFixed(4)} on average on these ${y.length} rows (90% of draws <= ${floor.p90.toFixed(4)})`);
 }
 
