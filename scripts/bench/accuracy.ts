@@ -26,6 +26,7 @@ import { readDatasetConfig } from '../../training/config-file.js';
 import { writeRowsCsv } from '../../training/export-split.js';
 import { trainPipeline } from '../../training/pipeline.js';
 import { referencePredictions, referencesAvailable, runReferences, type RefResult } from './references.js';
+import { bars, summariseSplits, type Reference, type Scored, type SplitResult } from './splits.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const shared = resolve(root, '../shared/datasets');
@@ -104,34 +105,6 @@ const f4 = (v: number | undefined) => (v === undefined ? '   -  ' : v.toFixed(4)
 const signed = (v: number, digits: number) => (v >= 0 ? '+' : '') + v.toFixed(digits);
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
-interface Scored {
-  auc: number;
-  ks: number;
-  brier: number;
-  ece?: number;
-}
-type Reference = Scored & { fitSeconds: number };
-
-/** One train/test split: our metrics and the references', with the test PDs kept for pooling. */
-interface SplitResult {
-  seed: number;
-  y: Uint8Array;
-  ours: Scored & { ece: number; logloss: number; eceFloor: number; eceFloorP90: number; eceCalibratedShareMeetingTarget: number; trainSeconds: number };
-  oursPd: Float64Array;
-  references: Record<string, Reference>;
-  referencePd: Record<string, Float64Array>;
-  oracleAuc?: number;
-}
-
-/** The issue-5 bars for one split (null where no reference ran). */
-function bars(r: SplitResult): { auc: boolean; brier: boolean; ece: boolean } | null {
-  const refs = Object.values(r.references);
-  if (!refs.length) return null;
-  const bestAuc = Math.max(...refs.map((x) => x.auc));
-  const bestBrier = Math.min(...refs.map((x) => x.brier));
-  return { auc: r.ours.auc >= bestAuc - 0.002, brier: r.ours.brier <= bestBrier + 0.001, ece: r.ours.ece <= ECE_TARGET };
-}
-
 /** Trains ours and the references on one split (the seed picks it) and prints the side-by-side table. */
 async function runSplit(name: string, d: (typeof DATASETS)[string], cfg: Cfg, text: string, runSeed: number): Promise<SplitResult> {
   say(`\n== ${name}${splits > 1 ? ` (seed ${runSeed})` : ''} ==`);
@@ -194,7 +167,7 @@ async function runSplit(name: string, d: (typeof DATASETS)[string], cfg: Cfg, te
     console.log(
       `ECE ${ours.ece.toFixed(4)}; perfectly calibrated PDs would show ${ours.eceFloor.toFixed(4)} on average on these ${m.rows} rows (sampling noise; 90% of draws <= ${ours.eceFloorP90.toFixed(4)}, ${Math.round(ours.eceCalibratedShareMeetingTarget * 100)}% <= ${ECE_TARGET})`,
     );
-    const b = bars(result);
+    const b = bars(result, ECE_TARGET);
     if (b) console.log(`bar: AUC >= best AUC - 0.002 ${met(b.auc)}; Brier <= best Brier + 0.001 ${met(b.brier)}; ECE <= ${ECE_TARGET} ${met(b.ece)}`);
     if (oracleAuc !== undefined) console.log(`oracle AUC (true PD, same test rows) ${oracleAuc.toFixed(4)}; ours / oracle = ${(ours.auc / oracleAuc).toFixed(4)}; ECE ${ours.ece.toFixed(4)}`);
     return result;
@@ -203,42 +176,14 @@ async function runSplit(name: string, d: (typeof DATASETS)[string], cfg: Cfg, te
   }
 }
 
-const concat = (parts: ArrayLike<number>[]) => {
-  const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/**
- * Repeated hold-out summary. Each split's test predictions come from models that never saw those
- * rows, so pooling them measures the pipeline's calibration on N times the rows: the ECE's
- * sampling floor shrinks by about the square root of N, while a real miscalibration would not.
- */
+/** Prints the repeated hold-out summary of {@link summariseSplits}. */
 function summarise(name: string, results: SplitResult[]): void {
-  const y = concat(results.map((r) => r.y));
-  const models = ['ours', ...new Set(results.flatMap((r) => Object.keys(r.references)))];
-  const rows = models.map((k) => {
-    const per = results.map((r): Scored | undefined => (k === 'ours' ? r.ours : r.references[k])).filter((x): x is Scored => x !== undefined);
-    const pds = results.map((r) => (k === 'ours' ? r.oursPd : r.referencePd[k]));
-    const pooledEce = pds.every((p) => p !== undefined) ? ece(y, concat(pds)) : undefined;
-    const eces = per.map((x) => x.ece).filter((e): e is number => e !== undefined);
-    return { model: k, splits: per.length, meanAuc: mean(per.map((x) => x.auc)), meanBrier: mean(per.map((x) => x.brier)), meanEce: eces.length === per.length ? mean(eces) : undefined, pooledEce };
-  });
-  const floor = eceNoise(concat(results.map((r) => r.oursPd)), ECE_TARGET);
-  const verdicts = results.map(bars).filter((b): b is NonNullable<typeof b> => b !== null);
-  const count = (f: (b: (typeof verdicts)[number]) => boolean) => verdicts.filter(f).length;
-  const barsMet = verdicts.length ? { splits: verdicts.length, auc: count((b) => b.auc), brier: count((b) => b.brier), ece: count((b) => b.ece) } : null;
-  const seeds = results.map((r) => r.seed);
+  const { seeds, testRows, models: rows, pooledEceFloor, pooledEceFloorP90, barsMet } = summariseSplits(results, ECE_TARGET);
   if (args.json) {
-    console.log(JSON.stringify({ dataset: name, summary: { seeds, testRows: y.length, models: rows, pooledEceFloor: floor.mean, pooledEceFloorP90: floor.p90, barsMet } }));
+    console.log(JSON.stringify({ dataset: name, summary: { seeds, testRows, models: rows, pooledEceFloor, pooledEceFloorP90, barsMet } }));
     return;
   }
-  console.log(`\n${name} over ${results.length} splits (seeds ${seeds.join(', ')}): ${y.length} test predictions in all, each from models that never saw the row`);
+  console.log(`\n${name} over ${results.length} splits (seeds ${seeds.join(', ')}): ${testRows} test predictions in all, each from models that never saw the row`);
   console.log('model            mean AUC  mean Brier  mean ECE  pooled ECE');
   for (const r of rows)
     console.log(`${(r.model === 'ours' ? 'arrears (ours)' : r.model).padEnd(16)} ${r.meanAuc.toFixed(4)}    ${r.meanBrier.toFixed(5)}     ${f4(r.meanEce)}    ${f4(r.pooledEce)}${r.splits < results.length ? `   (ran on ${r.splits} of ${results.length} splits)` : ''}`);
@@ -246,7 +191,7 @@ function summarise(name: string, results: SplitResult[]): void {
   // Against the pooled floor, not the 0.01 target: pooling makes the noise small, so what is left
   // above the floor is miscalibration the splits' models share (errors in opposite directions
   // cancel when pooled, so this is a lower bound on a typical split's own).
-  console.log(`pooled ECE ${rows[0].pooledEce!.toFixed(4)}; perfectly calibrated PDs would show ${floor.mean.toFixed(4)} on average on these ${y.length} rows (90% of draws <= ${floor.p90.toFixed(4)})`);
+  console.log(`pooled ECE ${rows[0].pooledEce!.toFixed(4)}; perfectly calibrated PDs would show ${pooledEceFloor.toFixed(4)} on average on these ${testRows} rows (90% of draws <= ${pooledEceFloorP90.toFixed(4)})`);
 }
 
 for (const name of names) {
