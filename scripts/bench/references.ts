@@ -31,11 +31,16 @@ export async function referencesAvailable(): Promise<string | null> {
   return null;
 }
 
-export async function runReferences(train: string, test: string, label: string, categorical: string[]): Promise<Record<string, RefResult>> {
-  const args = [ANCHOR, '--train', train, '--test', test, '--label', label];
+/** Runs a Python script with the anchor's arguments (train and test CSVs, label, categoricals) and parses the JSON it prints. */
+async function runPython<T>(script: string[], train: string, test: string, label: string, categorical: string[], maxBuffer: number): Promise<T> {
+  const args = [...script, '--train', train, '--test', test, '--label', label];
   if (categorical.length) args.push('--categorical', ...categorical);
-  const { stdout } = await run(PYTHON, args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  return (JSON.parse(stdout) as { models: Record<string, RefResult> }).models;
+  const { stdout } = await run(PYTHON, args, { maxBuffer, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  return JSON.parse(stdout) as T;
+}
+
+export async function runReferences(train: string, test: string, label: string, categorical: string[]): Promise<Record<string, RefResult>> {
+  return (await runPython<{ models: Record<string, RefResult> }>([ANCHOR], train, test, label, categorical, 64 * 1024 * 1024)).models;
 }
 
 const PREDICTIONS = resolve(import.meta.dirname, 'reference_predictions.py');
@@ -43,11 +48,10 @@ const PREDICTIONS = resolve(import.meta.dirname, 'reference_predictions.py');
 /**
  * The references' PDs on the test rows, in the test CSV's order: reference_predictions.py refits
  * the anchor's own models (its models(), same seeds), because the anchor prints metrics only and
- * ECE needs the predictions. Run after runReferences so its fit times are not shared with this.
+ * ECE needs the predictions. The fit is paid twice on purpose: the anchor's own output stays the
+ * authority for AUC, Brier and fit time, and the refit is checked against it. Run after
+ * runReferences so the two do not share the cores while the anchor times its fits.
  */
 export async function referencePredictions(train: string, test: string, label: string, categorical: string[]): Promise<Record<string, number[]>> {
-  const args = [PREDICTIONS, ANCHOR, '--train', train, '--test', test, '--label', label];
-  if (categorical.length) args.push('--categorical', ...categorical);
-  const { stdout } = await run(PYTHON, args, { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  return (JSON.parse(stdout) as { models: Record<string, number[]> }).models;
+  return (await runPython<{ models: Record<string, number[]> }>([PREDICTIONS, ANCHOR], train, test, label, categorical, 256 * 1024 * 1024)).models;
 }
