@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
-import { deleteKeys } from '../src/worker/keys.js';
+import { deleteKeys } from '../src/collection/keys.js';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });

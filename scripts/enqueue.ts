@@ -16,7 +16,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
 import { SnapshotSchema, type Snapshot } from '../src/domain/collection/snapshot.js';
-import { createIntakeQueue, enqueueSnapshots } from '../src/worker/queues.js';
+import { createIntakeQueue, enqueueSnapshots } from '../src/collection/intake.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
-import { WorklistStore } from '../src/worker/worklist.js';
+import { WorklistStore } from '../src/collection/worklist.js';
 
 const { values: args } = parseArgs({ options: { out: { type: 'string' }, since: { type: 'string' } } });
 if (!args.out || !/\.(csv|parquet)$/i.test(args.out)) {

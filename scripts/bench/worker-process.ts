@@ -14,11 +14,12 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { initBackend } from '../../src/model/backend.js';
 import { loadChampion } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/types.js';
-import { CollectionService } from '../../src/worker/collection.js';
-import { loadPolicyFile } from '../../src/worker/policy-file.js';
+import { CollectionService } from '../../src/collection/service.js';
+import { loadPolicyFile } from '../../src/collection/policy-file.js';
 import { fixedModel, makeIntakeProcessor } from '../../src/worker/processor.js';
-import { createIntakeWorker, type IntakeJobInput } from '../../src/worker/queues.js';
-import { WorklistStore } from '../../src/worker/worklist.js';
+import type { IntakeJobInput } from '../../src/collection/intake.js';
+import { createIntakeWorker } from '../../src/worker/intake-worker.js';
+import { WorklistStore } from '../../src/collection/worklist.js';
 
 export type BenchMode = 'noop' | 'ours';
 

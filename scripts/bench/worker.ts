@@ -31,10 +31,10 @@ import type { Bundle } from '../../src/domain/bundle.js';
 import { mulberry32 } from '../../src/domain/random.js';
 import { initBackend } from '../../src/model/backend.js';
 import { loadChampion } from '../../src/model/load.js';
-import { CollectionService } from '../../src/worker/collection.js';
-import { loadPolicyFile } from '../../src/worker/policy-file.js';
-import { createIntakeQueue, enqueueSnapshots, type IntakeJobInput } from '../../src/worker/queues.js';
-import { WorklistStore } from '../../src/worker/worklist.js';
+import { CollectionService } from '../../src/collection/service.js';
+import { loadPolicyFile } from '../../src/collection/policy-file.js';
+import { createIntakeQueue, enqueueSnapshots, type IntakeJobInput } from '../../src/collection/intake.js';
+import { WorklistStore } from '../../src/collection/worklist.js';
 import { openBenchWorker, type BenchMode, type BenchWorkerOptions, type FromChild } from './worker-process.js';
 
 const { values: args } = parseArgs({

@@ -11,8 +11,9 @@ import { loadConfigOrExit, type Config } from '../config.js';
 import { initBackend } from '../model/backend.js';
 import { loadChampion } from '../model/load.js';
 import type { LoadedModel } from '../model/types.js';
-import { queueNames } from './queues.js';
-import { createCollectionRuntime, reloadPolicyLogged, startIntakeWorker } from './runtime.js';
+import { queueNames } from '../collection/intake.js';
+import { createCollectionRuntime, reloadPolicyLogged } from '../collection/runtime.js';
+import { startIntakeWorker } from './intake-worker.js';
 
 const config: Config = loadConfigOrExit();
 

@@ -10,9 +10,9 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { featureIssues, type Snapshot } from '../domain/collection/snapshot.js';
 import type { RawRow } from '../domain/encoding.js';
 import type { LoadedModel } from '../model/types.js';
-import type { CollectionService } from './collection.js';
-import { parseIntakeJob, type IntakeJobInput } from './queues.js';
-import type { AssignResult } from './worklist.js';
+import { parseIntakeJob, type IntakeJobInput } from '../collection/intake.js';
+import type { CollectionService } from '../collection/service.js';
+import type { AssignResult } from '../collection/worklist.js';
 
 export interface IntakeResult {
   scored: number;

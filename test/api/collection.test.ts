@@ -13,9 +13,10 @@ import collectionRoutes, { mountCollection } from '../../src/api/routes/collecti
 import { registerQueueBoard } from '../../src/api/routes/queue-board.js';
 import { loadConfig } from '../../src/config.js';
 import { checkContact, NO_HISTORY } from '../../src/domain/collection/compliance.js';
-import { createIntakeQueue, type IntakeJobInput } from '../../src/worker/queues.js';
+import { createIntakeQueue, type IntakeJobInput } from '../../src/collection/intake.js';
 import { fixedModel } from '../../src/worker/processor.js';
-import { createCollectionRuntime, startIntakeWorker } from '../../src/worker/runtime.js';
+import { createCollectionRuntime } from '../../src/collection/runtime.js';
+import { startIntakeWorker } from '../../src/worker/intake-worker.js';
 import { service, snapshot } from '../helpers/collection.js';
 import { loadTiny, tinyFeatures } from '../helpers/models.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { parsePolicy, type Policy } from '../../src/domain/collection/policy.js';
 import { SnapshotSchema, type Snapshot, type SnapshotInput } from '../../src/domain/collection/snapshot.js';
-import { CollectionService } from '../../src/worker/collection.js';
-import { WorklistStore } from '../../src/worker/worklist.js';
+import { CollectionService } from '../../src/collection/service.js';
+import { WorklistStore } from '../../src/collection/worklist.js';
 
 export const defaultPolicy = (): Policy =>
   parsePolicy(JSON.parse(readFileSync(new URL('../../policies/default.json', import.meta.url), 'utf8')), 'policies/default.json');

@@ -16,4 +16,4 @@ export function connect(opts: { maxRetriesPerRequest?: number | null; producer?:
   return r;
 }
 
-export { deleteKeys } from '../../src/worker/keys.js';
+export { deleteKeys } from '../../src/collection/keys.js';

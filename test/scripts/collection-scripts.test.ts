@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueNames } from '../../src/worker/queues.js';
-import { bullPrefix } from '../../src/worker/keys.js';
+import { queueNames } from '../../src/collection/intake.js';
+import { bullPrefix } from '../../src/collection/keys.js';
 import { service, snapshot } from '../helpers/collection.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixedModel, makeIntakeProcessor } from '../../src/worker/processor.js';
-import { createIntakeQueue, createIntakeWorker, enqueueSnapshots } from '../../src/worker/queues.js';
+import { createIntakeQueue, enqueueSnapshots } from '../../src/collection/intake.js';
+import { createIntakeWorker } from '../../src/worker/intake-worker.js';
 import { service, snapshot } from '../helpers/collection.js';
 import { loadTiny, tinyFeatures } from '../helpers/models.js';
 
@@ -93,7 +94,7 @@ describe('Redis killed and restarted', () => {
 
     await startRedis(port);
     await new Promise((r) => (producer.status === 'ready' ? r(null) : producer.once('ready', r)));
-    const claimSha = createHash('sha1').update(readFileSync(new URL('../../src/worker/lua/claim.lua', import.meta.url))).digest('hex');
+    const claimSha = createHash('sha1').update(readFileSync(new URL('../../src/collection/lua/claim.lua', import.meta.url))).digest('hex');
     expect(await redis.script('EXISTS', claimSha)).toEqual([0]);
     expect((await ctx.store.sizes()).call).toEqual({ ready: 2, waiting: 1, leased: 0 });
     expect((await ctx.svc.account('A1'))!.assignment).toMatchObject({ state: 'paused', promise: { amount: 100, date: '2026-05-20' } });

@@ -16,9 +16,9 @@ import { OutcomeError, OutcomeSchema } from '../../domain/collection/outcomes.js
 import { AccountId, CollectorId, SnapshotSchema, type Snapshot } from '../../domain/collection/snapshot.js';
 import { QUEUES } from '../../domain/collection/types.js';
 import type { Config } from '../../config.js';
-import type { CollectionService } from '../../worker/collection.js';
-import { enqueueSnapshots, type IntakeJobInput } from '../../worker/queues.js';
-import type { CollectionRuntime } from '../../worker/runtime.js';
+import { enqueueSnapshots, type IntakeJobInput } from '../../collection/intake.js';
+import type { CollectionRuntime } from '../../collection/runtime.js';
+import type { CollectionService } from '../../collection/service.js';
 import { ApiError, zodDetails } from '../errors.js';
 import { actingCollector } from '../plugins/auth.js';
 import { ErrorSchema } from '../schemas.js';
@@ -221,7 +221,7 @@ export default collectionRoutes;
 
 /**
  * Everything the collection API needs, for `buildApp({ registerCollection })`: the routes over a
- * runtime from src/worker/runtime.ts, and the queue dashboard at /admin/queues (admin role).
+ * runtime from src/collection/runtime.ts, and the queue dashboard at /admin/queues (admin role).
  */
 export async function mountCollection(app: FastifyInstance, rt: CollectionRuntime, config: Pick<Config, 'batchMax' | 'workerBatch'>): Promise<void> {
   await app.register(collectionRoutes, { queue: rt.queue, service: rt.service, batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch) });

@@ -1,6 +1,6 @@
 /**
  * What a collector reports after working an item, and what it does to the account: pure
- * transitions the store applies atomically (see src/worker/lua/outcome.lua).
+ * transitions the store applies atomically (see src/collection/lua/outcome.lua).
  */
 import { z } from 'zod';
 import type { Policy } from './policy.js';

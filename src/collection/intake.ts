@@ -1,12 +1,13 @@
 /**
- * BullMQ queues of the collection pipeline. The intake queue carries CHUNKS of delinquency
+ * The intake queue, producer side: its name, job schema and options, and `enqueueSnapshots` (the
+ * consumer is src/worker/intake-worker.ts). The intake queue carries CHUNKS of delinquency
  * snapshots (up to `chunkSize` per job) so the worker scores each chunk in one model pass. A chunk
  * job's id is a hash of its (accountId, asOf) pairs and a single snapshot's id is derived from them,
  * so posting the same data twice while the job is kept adds nothing; the worklist's own
  * idempotency (assign.lua) covers the rest.
  */
 import { createHash } from 'node:crypto';
-import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor } from 'bullmq';
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { parseSnapshotFast, SnapshotSchema, type Snapshot } from '../domain/collection/snapshot.js';
 import { bullPrefix } from './keys.js';
@@ -25,7 +26,6 @@ export const IntakeJobSchema = z.strictObject({
   /** Epoch ms the API accepted the data (for queue latency metrics). */
   receivedAt: z.number().int().nonnegative(),
 });
-export type IntakeJob = z.infer<typeof IntakeJobSchema>;
 export type IntakeJobInput = z.input<typeof IntakeJobSchema>;
 
 /**
@@ -96,37 +96,3 @@ export async function enqueueSnapshots(
   const added = await queue.addBulk(jobs);
   return added.map((j) => j.id as string);
 }
-
-export interface IntakeWorkerOptions {
-  connection: ConnectionOptions;
-  prefix: string;
-  processor: Processor<IntakeJobInput>;
-  concurrency?: number;
-  /** How long a job's lock lasts without renewal; a worker killed mid-job loses it after this. */
-  lockDuration?: number;
-  /** How often stalled jobs (locks expired) are moved back to wait. */
-  stalledInterval?: number;
-  /** A job that stalls more often than this fails (a poison job that crashes its worker). */
-  maxStalledCount?: number;
-  /** false: connect but take no job until `worker.run()` (benchmarks start the clock there). */
-  autorun?: boolean;
-  onError?: (err: Error) => void;
-}
-
-/** The intake worker. The connection must use `maxRetriesPerRequest: null`, as BullMQ requires for blocking commands. */
-export function createIntakeWorker(o: IntakeWorkerOptions): Worker<IntakeJobInput> {
-  const w = new Worker<IntakeJobInput>(queueNames(o.prefix).intake, o.processor, {
-    connection: o.connection,
-    prefix: bullPrefix(o.prefix),
-    concurrency: o.concurrency ?? 1,
-    lockDuration: o.lockDuration ?? 30_000,
-    stalledInterval: o.stalledInterval ?? 30_000,
-    maxStalledCount: o.maxStalledCount ?? 2,
-    autorun: o.autorun ?? true,
-  });
-  // An unhandled 'error' event would crash the process; a lost connection is retried by ioredis.
-  w.on('error', o.onError ?? (() => undefined));
-  return w;
-}
-
-export type IntakeJobT = Job<IntakeJobInput>;

@@ -1,24 +1,22 @@
 /**
- * Wiring shared by the worker process, the API server and in-process mode: one place that builds
- * the Redis connections, the intake queue, the worklist store and the collection service from the
- * config, and one that starts an intake worker over them.
+ * Wiring shared by the worker process and the API: one place that builds the Redis connection, the
+ * intake queue, the worklist store and the collection service from the config. The worker starts
+ * its intake consumer over it (src/worker/intake-worker.ts).
  *
  *   const collection = await createCollectionRuntime(config);                       // API and worker
- *   const worker = startIntakeWorker(collection, config, acquire, logger);          // worker (or in-process)
  *   ...
- *   await worker.close(); await collection.close();
+ *   await collection.close();
  */
-import type { Queue, Worker } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Policy } from '../domain/collection/policy.js';
-import { CollectionService } from './collection.js';
+import { CollectionService } from './service.js';
 import { loadPolicyFile } from './policy-file.js';
-import { makeIntakeProcessor, type IntakeResult, type ModelLease } from './processor.js';
-import { createIntakeQueue, createIntakeWorker, type IntakeJobInput } from './queues.js';
+import { createIntakeQueue, type IntakeJobInput } from './intake.js';
 import { WorklistStore } from './worklist.js';
 
-type RuntimeConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'policyFile' | 'leaseSeconds' | 'workerConcurrency'>;
+type RuntimeConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'policyFile' | 'leaseSeconds'>;
 
 export interface RuntimeLog {
   warn(obj: object, msg: string): void;
@@ -97,32 +95,4 @@ export async function reloadPolicyLogged(rt: CollectionRuntime, log: { info(o: o
   } catch (err) {
     log.error({ err: (err as Error).message, policy: rt.policy.version }, 'policy reload failed; keeping the current policy');
   }
-}
-
-/**
- * Starts an intake worker on its own blocking connection (`maxRetriesPerRequest: null`, as BullMQ
- * requires). Its assignments go through the runtime's fail-fast connection: a Redis outage fails
- * the job, which BullMQ retries with backoff. `close()` on the returned worker finishes active jobs.
- */
-export function startIntakeWorker(
-  rt: CollectionRuntime,
-  config: RuntimeConfig,
-  acquire: () => ModelLease,
-  log?: RuntimeLog,
-): Worker<IntakeJobInput, IntakeResult> {
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const onError = throttled(log, 'intake worker');
-  connection.on('error', onError);
-  const processor = makeIntakeProcessor({ acquire, service: rt.service });
-  const worker = createIntakeWorker({
-    connection,
-    prefix: config.redisPrefix,
-    processor: (job) => processor(job),
-    concurrency: Math.max(1, config.workerConcurrency),
-    onError,
-  }) as unknown as Worker<IntakeJobInput, IntakeResult>;
-  worker.on('failed', (job, err) => log?.warn({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'intake job failed'));
-  worker.on('completed', (job, r) => log?.debug?.({ job: job.id, scored: r.scored, rejected: r.rejected.length, results: r.results }, 'intake job done'));
-  worker.on('closed', () => connection.disconnect());
-  return worker;
 }

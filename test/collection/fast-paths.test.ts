@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalJsonReference, inputsHash } from '../../src/worker/collection.js';
-import { IntakeJobSchema, parseIntakeJob } from '../../src/worker/queues.js';
+import { canonicalJson, canonicalJsonReference, inputsHash } from '../../src/collection/service.js';
+import { IntakeJobSchema, parseIntakeJob } from '../../src/collection/intake.js';
 import { rawSnapshot } from '../helpers/collection.js';
 
 const snap = (i: number) => rawSnapshot(i, { flags: { dispute: false }, features: { a: i, b: 'x', c: null } });

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CollectionService } from '../../src/worker/collection.js';
-import { recordExternalContacts } from '../../src/worker/ledger.js';
-import { WorklistStore } from '../../src/worker/worklist.js';
+import { CollectionService } from '../../src/collection/service.js';
+import { recordExternalContacts } from '../../src/collection/ledger.js';
+import { WorklistStore } from '../../src/collection/worklist.js';
 import { defaultPolicy, service, snapshot } from '../helpers/collection.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCollectionRuntime, type CollectionRuntime } from '../../src/worker/runtime.js';
+import { createCollectionRuntime, type CollectionRuntime } from '../../src/collection/runtime.js';
 import { snapshot } from '../helpers/collection.js';
 import { connect, deleteKeys, freshPrefix, REDIS_URL } from '../helpers/redis.js';
 
@@ -27,7 +27,7 @@ beforeEach(async () => {
   await writeFile(file, await readFile(new URL('../../policies/default.json', import.meta.url)));
   prefix = freshPrefix();
   redis = connect();
-  rt = await createCollectionRuntime({ redisUrl: REDIS_URL, redisPrefix: prefix, policyFile: file, leaseSeconds: 900, workerConcurrency: 1 });
+  rt = await createCollectionRuntime({ redisUrl: REDIS_URL, redisPrefix: prefix, policyFile: file, leaseSeconds: 900 });
   // The runtime's connection fails fast (no offline queue): wait until it is up before using it.
   if (rt.redis.status !== 'ready') await once(rt.redis, 'ready');
 });

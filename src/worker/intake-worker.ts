@@ -1,0 +1,79 @@
+/**
+ * The intake queue's consumer: a BullMQ Worker running the intake processor. The producer side
+ * (queue name, job schema, enqueueSnapshots) is src/collection/intake.ts.
+ */
+import { Worker, type ConnectionOptions, type Processor } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { bullPrefix } from '../collection/keys.js';
+import { queueNames, type IntakeJobInput } from '../collection/intake.js';
+import type { CollectionRuntime, RuntimeLog } from '../collection/runtime.js';
+import { makeIntakeProcessor, type IntakeResult, type ModelLease } from './processor.js';
+
+export interface IntakeWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  processor: Processor<IntakeJobInput>;
+  concurrency?: number;
+  /** How long a job's lock lasts without renewal; a worker killed mid-job loses it after this. */
+  lockDuration?: number;
+  /** How often stalled jobs (locks expired) are moved back to wait. */
+  stalledInterval?: number;
+  /** A job that stalls more often than this fails (a poison job that crashes its worker). */
+  maxStalledCount?: number;
+  /** false: connect but take no job until `worker.run()` (benchmarks start the clock there). */
+  autorun?: boolean;
+  onError?: (err: Error) => void;
+}
+
+/** The intake worker. The connection must use `maxRetriesPerRequest: null`, as BullMQ requires for blocking commands. */
+export function createIntakeWorker(o: IntakeWorkerOptions): Worker<IntakeJobInput> {
+  const w = new Worker<IntakeJobInput>(queueNames(o.prefix).intake, o.processor, {
+    connection: o.connection,
+    prefix: bullPrefix(o.prefix),
+    concurrency: o.concurrency ?? 1,
+    lockDuration: o.lockDuration ?? 30_000,
+    stalledInterval: o.stalledInterval ?? 30_000,
+    maxStalledCount: o.maxStalledCount ?? 2,
+    autorun: o.autorun ?? true,
+  });
+  // An unhandled 'error' event would crash the process; a lost connection is retried by ioredis.
+  w.on('error', o.onError ?? (() => undefined));
+  return w;
+}
+
+function throttled(log: RuntimeLog | undefined, what: string): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last > 10_000) log?.warn({ err: err.message }, `${what}: redis error (retrying)`);
+    last = Date.now();
+  };
+}
+
+/**
+ * Starts an intake worker on its own blocking connection (`maxRetriesPerRequest: null`, as BullMQ
+ * requires). Its assignments go through the runtime's fail-fast connection: a Redis outage fails
+ * the job, which BullMQ retries with backoff. `close()` on the returned worker finishes active jobs.
+ */
+export function startIntakeWorker(
+  rt: CollectionRuntime,
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'workerConcurrency'>,
+  acquire: () => ModelLease,
+  log?: RuntimeLog,
+): Worker<IntakeJobInput, IntakeResult> {
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const onError = throttled(log, 'intake worker');
+  connection.on('error', onError);
+  const processor = makeIntakeProcessor({ acquire, service: rt.service });
+  const worker = createIntakeWorker({
+    connection,
+    prefix: config.redisPrefix,
+    processor: (job) => processor(job),
+    concurrency: Math.max(1, config.workerConcurrency),
+    onError,
+  }) as unknown as Worker<IntakeJobInput, IntakeResult>;
+  worker.on('failed', (job, err) => log?.warn({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'intake job failed'));
+  worker.on('completed', (job, r) => log?.debug?.({ job: job.id, scored: r.scored, rejected: r.rejected.length, results: r.results }, 'intake job done'));
+  worker.on('closed', () => connection.disconnect());
+  return worker;
+}
