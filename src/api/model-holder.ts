@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import type { RawRow } from '../domain/encoding.js';
 import { tierFor } from '../domain/scoring.js';
+import { serialQueue } from '../lib/serial.js';
 import { bundleDir, promote as writePromotion, readRegistry, type Registry } from '../model/registry.js';
 import type { LoadedModel } from '../model/types.js';
 import { ApiError } from './errors.js';
@@ -70,7 +71,7 @@ const MAX_SHADOW_PENDING = 10_000;
 export class ModelHolder {
   private champ: Slot | null = null;
   private chall: Slot | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = serialQueue();
   private pending: { row: RawRow; pd: number; tier: string; contract: string }[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -133,9 +134,7 @@ export class ModelHolder {
 
   /** Runs `fn` after every earlier load/promotion/reconciliation has finished. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue(fn);
   }
 
   private async load(ref: string): Promise<LoadedModel> {
@@ -265,7 +264,7 @@ export class ModelHolder {
   /** Waits for queued swaps, then disposes every model. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue.catch(() => undefined);
+    await this.queue(async () => undefined);
     for (const s of [this.champ, this.chall]) if (s) this.dispose(s);
     this.champ = null;
     this.chall = null;

@@ -6,6 +6,7 @@
 import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { loadConfigOrExit, type Config } from '../config.js';
+import { throttledErrorLog } from '../lib/throttled-log.js';
 import { initBackend } from '../model/backend.js';
 import { createCollectionRuntime, reloadPolicyLogged } from '../collection/runtime.js';
 import { startIntakeWorker } from '../worker/intake-worker.js';
@@ -22,11 +23,7 @@ logger.info({ backend }, `tfjs backend: ${backend}`);
 // Pub/sub only: a promotion nudges other instances. Fail fast and never queue commands while
 // Redis is away; scoring does not depend on it.
 const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-let lastRedisError = 0;
-redis.on('error', (err) => {
-  if (Date.now() - lastRedisError > 30_000) logger.warn({ err: err.message }, 'redis unavailable (model pub/sub paused; scoring unaffected)');
-  lastRedisError = Date.now();
-});
+redis.on('error', throttledErrorLog(logger, 'redis unavailable (model pub/sub paused; scoring unaffected)'));
 redis.connect().catch(() => undefined);
 
 // The collection routes (intake, worklists, outcomes) share the worker's runtime: queue, store, policy.

@@ -11,6 +11,8 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Policy } from '../domain/collection/policy.js';
+import { serialQueue } from '../lib/serial.js';
+import { throttledErrorLog } from '../lib/throttled-log.js';
 import { CollectionService } from './service.js';
 import { loadPolicyFile } from './policy-file.js';
 import { createIntakeQueue, type IntakeJobInput } from './intake.js';
@@ -39,23 +41,16 @@ export interface CollectionRuntime {
   close(): Promise<void>;
 }
 
-function throttled(log: RuntimeLog | undefined, what: string): (err: Error) => void {
-  let last = 0;
-  return (err) => {
-    if (Date.now() - last > 10_000) log?.warn({ err: err.message }, `${what}: redis error (retrying)`);
-    last = Date.now();
-  };
-}
-
 /** Connects, loads and validates the policy file (or takes `policy`), builds queue, store and service. */
 export async function createCollectionRuntime(config: RuntimeConfig, opts: { policy?: Policy; log?: RuntimeLog } = {}): Promise<CollectionRuntime> {
   const policy = opts.policy ?? (await loadPolicyFile(config.policyFile));
   const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis.on('error', throttled(opts.log, 'collection'));
-  const queue = createIntakeQueue(redis, config.redisPrefix, throttled(opts.log, 'intake queue'));
+  redis.on('error', throttledErrorLog(opts.log, 'collection: redis error (retrying)'));
+  const queue = createIntakeQueue(redis, config.redisPrefix, throttledErrorLog(opts.log, 'intake queue: redis error (retrying)'));
   const store = new WorklistStore({ redis, prefix: config.redisPrefix });
   const service = new CollectionService(store, policy, config.leaseSeconds * 1000);
-  let reloads: Promise<unknown> = Promise.resolve();
+  // One reload at a time, in call order, so an older read of the file never wins over a newer one.
+  const reloads = serialQueue();
   return {
     redis,
     queue,
@@ -65,16 +60,13 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: { pol
       return service.policy;
     },
     reloadPolicy() {
-      // One reload at a time, in call order, so an older read of the file never wins over a newer one.
-      const run = reloads.then(async () => {
+      return reloads(async () => {
         if (opts.policy) throw new Error('this runtime was given a policy object, not a file; there is nothing to reload');
         const next = await loadPolicyFile(config.policyFile);
         const previous = service.policy;
         service.setPolicy(next);
         return { previous, policy: next };
       });
-      reloads = run.catch(() => undefined);
-      return run;
     },
     async close() {
       await queue.close().catch(() => undefined);

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { bullPrefix } from '../collection/keys.js';
 import { queueNames, type IntakeJobInput } from '../collection/intake.js';
 import type { CollectionRuntime, RuntimeLog } from '../collection/runtime.js';
+import { throttledErrorLog } from '../lib/throttled-log.js';
 import { makeIntakeProcessor, type IntakeResult, type ModelLease } from './processor.js';
 
 export interface IntakeWorkerOptions {
@@ -42,14 +43,6 @@ export function createIntakeWorker(o: IntakeWorkerOptions): Worker<IntakeJobInpu
   return w;
 }
 
-function throttled(log: RuntimeLog | undefined, what: string): (err: Error) => void {
-  let last = 0;
-  return (err) => {
-    if (Date.now() - last > 10_000) log?.warn({ err: err.message }, `${what}: redis error (retrying)`);
-    last = Date.now();
-  };
-}
-
 /**
  * Starts an intake worker on its own blocking connection (`maxRetriesPerRequest: null`, as BullMQ
  * requires). Its assignments go through the runtime's fail-fast connection: a Redis outage fails
@@ -62,7 +55,7 @@ export function startIntakeWorker(
   log?: RuntimeLog,
 ): Worker<IntakeJobInput, IntakeResult> {
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const onError = throttled(log, 'intake worker');
+  const onError = throttledErrorLog(log, 'intake worker: redis error (retrying)');
   connection.on('error', onError);
   const processor = makeIntakeProcessor({ acquire, service: rt.service });
   const worker = createIntakeWorker({

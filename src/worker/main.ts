@@ -8,6 +8,8 @@ import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfigOrExit, type Config } from '../config.js';
+import { serialQueue } from '../lib/serial.js';
+import { throttledErrorLog } from '../lib/throttled-log.js';
 import { initBackend } from '../model/backend.js';
 import { loadChampion } from '../model/load.js';
 import type { LoadedModel } from '../model/types.js';
@@ -46,12 +48,8 @@ function announce(m: LoadedModel, msg: string, extra: object = {}): void {
 }
 
 // Model reloads (promotions, SIGHUP) run one at a time, in arrival order.
-let modelReloads: Promise<unknown> = Promise.resolve();
-const reloadModel = (why: string): Promise<void> => {
-  const run = modelReloads.then(() => loadAndSwap(why));
-  modelReloads = run;
-  return run;
-};
+const modelReloads = serialQueue();
+const reloadModel = (why: string): Promise<void> => modelReloads(() => loadAndSwap(why));
 
 async function loadAndSwap(why: string): Promise<void> {
   try {
@@ -70,7 +68,7 @@ const worker = startIntakeWorker(runtime, config, acquire, logger);
 
 // The API announces promotions on `${prefix}:models` (src/api/plugins/model.ts, modelsChannel).
 const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-sub.on('error', () => undefined);
+sub.on('error', throttledErrorLog(logger, 'redis unavailable: promotions are not heard until it answers'));
 sub.on('message', () => void reloadModel('promotion announced'));
 sub.subscribe(`${config.redisPrefix}:models`).catch((err: Error) => logger.warn({ err: err.message }, 'cannot subscribe to promotions'));
 // SIGHUP: re-read the champion and the policy file (kill -HUP <pid>).

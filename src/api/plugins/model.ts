@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
+import { throttledErrorLog } from '../../lib/throttled-log.js';
 import { loadModel } from '../../model/load.js';
 import { REGISTRY_FILE } from '../../model/registry.js';
 import type { LoadedModel } from '../../model/types.js';
@@ -89,12 +90,7 @@ export default fp(
     if (opts.redis) {
       // The subscriber may queue its SUBSCRIBE until Redis is reachable; ioredis re-subscribes after reconnects.
       sub = opts.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
-      let lastError = 0;
-      sub.on('error', (err) => {
-        // ioredis retries forever; log at most every 30 s so an absent Redis does not flood the log.
-        if (Date.now() - lastError > 30_000) app.log.warn({ err: err.message }, 'redis unavailable: model pub/sub paused (scoring is unaffected)');
-        lastError = Date.now();
-      });
+      sub.on('error', throttledErrorLog(app.log, 'redis unavailable: model pub/sub paused (scoring is unaffected)'));
       sub.on('message', (ch, msg) => {
         if (ch !== channel) return;
         try {
