@@ -285,5 +285,4 @@ try {
   await cleanup(redis, rawPrefix);
   await cleanup(redis, ourPrefix);
   redis.disconnect();
-  model.dispose();
 }

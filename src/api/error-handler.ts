@@ -4,6 +4,7 @@
  * go to the client; at 500 and above only the catalogue message does, and the real error is logged.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ModelError, type ModelErrorKind } from '../model/errors.js';
 import { ApiError, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
 
 /** Fastify's own error codes → ours. */
@@ -17,6 +18,21 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_UNDER_PRESSURE: 'ARREARS_OVERLOADED',
 };
 
+/** The serving lifecycle's errors → ours. */
+const MODEL_CODES: Record<ModelErrorKind, ErrorCode> = {
+  no_model: 'ARREARS_NO_MODEL',
+  not_found: 'ARREARS_MODEL_NOT_FOUND',
+  ambiguous: 'ARREARS_CONFLICT',
+  invalid_bundle: 'ARREARS_BUNDLE_INVALID',
+};
+
+function modelError(e: ModelError): ApiError {
+  const code = MODEL_CODES[e.kind];
+  // A refused bundle names what is wrong with it against the route's `version` parameter.
+  const cause = e.kind === 'invalid_bundle' && e.cause instanceof Error ? e.cause.message : null;
+  return new ApiError(code, e.message, cause ? [{ path: 'version', issue: cause }] : []);
+}
+
 function validationDetails(err: FastifyError): ErrorDetail[] {
   const where = err.validationContext ?? 'body';
   return (err.validation ?? []).map((v) => {
@@ -28,6 +44,7 @@ function validationDetails(err: FastifyError): ErrorDetail[] {
 /** Maps any thrown value to an ApiError; anything unexpected becomes ARREARS_INTERNAL. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof ModelError) return modelError(err);
   const e = err as FastifyError;
   if (e && Array.isArray(e.validation)) {
     const details = validationDetails(e);

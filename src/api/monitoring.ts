@@ -1,10 +1,14 @@
 /**
  * In-memory monitoring of live traffic, bounded so it costs O(1) per score and fixed memory:
  * a ring of recent score points (for PSI drift against the bundle's training baseline) and a ring
- * of champion/challenger PD pairs from shadow scoring.
+ * of champion/challenger PD pairs from shadow scoring. `LiveMonitor` feeds both from the scoring
+ * routes and resets them when the serving lifecycle swaps a model.
  */
 import type { Bundle } from '../domain/bundle.js';
+import type { RawRow } from '../domain/encoding.js';
 import { histogram, psi } from '../domain/metrics.js';
+import { tierFor } from '../domain/scoring.js';
+import type { Role, Slot } from '../model/serving.js';
 
 /** Fixed-size ring of the most recent values. */
 export class Ring {
@@ -139,5 +143,96 @@ export class ShadowLog {
       tierDisagreement: n ? st / n : null,
       recent: pairs,
     };
+  }
+}
+
+export interface MonitorLog {
+  error(obj: object, msg: string): void;
+}
+
+/** The slot data shadow scoring needs: the challenger's feature schema and contract. */
+interface ShadowView {
+  readonly features: { safeParse(row: unknown): { success: boolean } };
+  readonly contract: string;
+}
+
+const MAX_SHADOW_PENDING = 10_000;
+
+/** Drift ring and challenger shadow scoring over one instance's serving models. */
+export class LiveMonitor {
+  /** Recent champion score points, for PSI drift; reset when the champion changes. */
+  readonly recent: Ring;
+  readonly shadow = new ShadowLog();
+  private pending: { row: RawRow; pd: number; tier: string; contract: string }[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly serving: { readonly challenger: Slot<ShadowView> | null },
+    private readonly log: MonitorLog,
+    private readonly onShadow?: (absDiffs: number[]) => void,
+    recentCapacity = 10_000,
+  ) {
+    this.recent = new Ring(recentCapacity);
+  }
+
+  /** For ModelServing's onSwap: what was recorded describes models that no longer serve. */
+  swapped(role: Role): void {
+    if (role === 'champion') this.recent.clear();
+    this.shadow.clear();
+    // Pairs queued against the previous pair of models would be recorded against the new one.
+    this.pending = [];
+  }
+
+  /** Records champion scores for drift. */
+  observe(points: number): void {
+    this.recent.push(points);
+  }
+
+  /**
+   * Queues validated rows for challenger shadow scoring. It runs after the response is on its way
+   * (setImmediate), in one `predictPd` call per tick, so the champion's latency does not pay for it.
+   */
+  shadowScore(row: RawRow, championPd: number, championTier: string, contract: string): void {
+    if (!this.serving.challenger || this.closed) return;
+    if (this.pending.length >= MAX_SHADOW_PENDING) {
+      this.shadow.skipped++;
+      return;
+    }
+    this.pending.push({ row, pd: championPd, tier: championTier, contract });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushShadow());
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.pending = [];
+  }
+
+  private flushShadow(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    // One read: the whole batch is scored by the challenger serving now, even across a swap.
+    const s = this.serving.challenger;
+    if (!s || !batch.length) return;
+    try {
+      // Rows were validated against the champion that scored them; re-validate unless the
+      // challenger's feature contract is that same one.
+      const ok = batch.filter((b) => b.contract === s.contract || s.features.safeParse(b.row).success);
+      this.shadow.skipped += batch.length - ok.length;
+      if (!ok.length) return;
+      const pds = s.model.predictPd(ok.map((b) => b.row));
+      const diffs: number[] = [];
+      ok.forEach((b, i) => {
+        this.shadow.record(b.pd, pds[i], tierFor(s.model.bundle.tiers, pds[i]) === b.tier);
+        diffs.push(Math.abs(b.pd - pds[i]));
+      });
+      this.onShadow?.(diffs);
+    } catch (e) {
+      this.log.error({ err: e, ref: s.ref }, 'shadow scoring failed');
+    }
   }
 }

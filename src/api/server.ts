@@ -30,18 +30,8 @@ redis.connect().catch(() => undefined);
 const collection = await createCollectionRuntime(config, { log: logger });
 const app = await buildApp({ config, logger, redis, backend, registerCollection: (a) => mountCollection(a, collection, config) });
 // ARREARS_WORKER_IN_PROCESS=true (demo, laptop): the intake worker runs inside the API process and
-// scores with the API's own champion; acquire/release keep a hot swap from disposing it mid-chunk.
-const worker = config.workerInProcess
-  ? startIntakeWorker(
-      collection,
-      config,
-      () => {
-        const s = app.models.acquire();
-        return { model: s.model, release: () => app.models.release(s) };
-      },
-      logger,
-    )
-  : null;
+// scores with the API's own champion, read once per chunk.
+const worker = config.workerInProcess ? startIntakeWorker(collection, config, () => app.models.requireChampion().model, logger) : null;
 if (worker) logger.info('intake worker running in-process (ARREARS_WORKER_IN_PROCESS)');
 // SIGHUP re-reads the policy file (claims and outcomes use its compliance profiles and treatments).
 process.on('SIGHUP', () => void reloadPolicyLogged(collection, logger));

@@ -55,6 +55,12 @@ export function collectionKeys(prefix: string): CollectionKeys {
   };
 }
 
+/**
+ * The pub/sub channel on which a promotion is announced (src/model/announcements.ts). A channel, not
+ * a key, so it carries no hash tag: it keeps the name every running instance already listens on.
+ */
+export const modelsChannel = (prefix: string): string => `${prefix}:models`;
+
 /** BullMQ's `prefix` option: its own hash tag, so each queue's keys share a slot. */
 export const bullPrefix = (prefix: string): string => `{${prefix.replace(/[{}]/g, '')}:bull}`;
 

@@ -153,10 +153,6 @@ class BundleModel implements LoadedModel {
     }
     return out;
   }
-
-  dispose(): void {
-    // The DenseNet holds plain typed arrays; tfjs tensors were disposed at load time.
-  }
 }
 
 /** Synthetic warm-up rows spanning each feature's training range (and missing values). */

@@ -29,5 +29,4 @@ export interface LoadedModel {
   scoreRows(rows: readonly RawRow[]): ScoreResult[];
   /** PDs only, for bulk paths (tests, shadow scoring, worker) that need no reasons. */
   predictPd(rows: readonly RawRow[]): Float64Array;
-  dispose(): void;
 }

@@ -9,7 +9,8 @@ import { bullPrefix } from '../collection/keys.js';
 import { queueNames, type IntakeJobInput } from '../collection/intake.js';
 import type { CollectionRuntime, RuntimeLog } from '../collection/runtime.js';
 import { throttledErrorLog } from '../lib/throttled-log.js';
-import { makeIntakeProcessor, type IntakeResult, type ModelLease } from './processor.js';
+import type { LoadedModel } from '../model/types.js';
+import { makeIntakeProcessor, type IntakeResult } from './processor.js';
 
 export interface IntakeWorkerOptions {
   connection: ConnectionOptions;
@@ -51,7 +52,7 @@ export function createIntakeWorker(o: IntakeWorkerOptions): Worker<IntakeJobInpu
 export function startIntakeWorker(
   rt: CollectionRuntime,
   config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'workerConcurrency'>,
-  acquire: () => ModelLease,
+  acquire: () => LoadedModel,
   log?: RuntimeLog,
 ): Worker<IntakeJobInput, IntakeResult> {
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

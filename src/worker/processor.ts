@@ -21,20 +21,17 @@ export interface IntakeResult {
   model: string;
 }
 
-/** A model held for the length of one chunk; `release` lets a hot-swapping holder dispose it safely. */
-export interface ModelLease {
-  model: LoadedModel;
-  release(): void;
-}
-
 /** An `acquire` for a model that never changes under the processor (tests, benchmarks). */
 export const fixedModel =
-  (model: LoadedModel): (() => ModelLease) =>
-  () => ({ model, release: () => undefined });
+  (model: LoadedModel): (() => LoadedModel) =>
+  () => model;
 
 export interface ProcessorDeps {
-  /** Takes the model to score with, per job, so a hot swap takes effect on the next chunk. */
-  acquire: () => ModelLease;
+  /**
+   * The model to score with, read once per job: a hot swap takes effect on the next chunk, and a
+   * chunk is scored by one model throughout.
+   */
+  acquire: () => LoadedModel;
   service: CollectionService;
   now?: () => number;
 }
@@ -49,12 +46,7 @@ export function makeIntakeProcessor(deps: ProcessorDeps) {
       const issues = parsed.error.issues.slice(0, MAX_REASONS_IN_MESSAGE).map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
       throw new UnrecoverableError(`invalid intake job ${job.id}: ${issues.join('; ')}${parsed.error.issues.length > MAX_REASONS_IN_MESSAGE ? ` (+${parsed.error.issues.length - MAX_REASONS_IN_MESSAGE} more)` : ''}`);
     }
-    const lease = deps.acquire();
-    try {
-      return await processChunk(parsed.data.snapshots, lease.model, job.id);
-    } finally {
-      lease.release();
-    }
+    return processChunk(parsed.data.snapshots, deps.acquire(), job.id);
   };
 
   async function processChunk(snapshots: Snapshot[], model: LoadedModel, jobId: string | undefined): Promise<IntakeResult> {

@@ -5,7 +5,6 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/load.js';
 import { promote } from '../../src/model/registry.js';
-import type { LoadedModel } from '../../src/model/types.js';
 import { FIXTURE_REF, FIXTURE_VERSION, addVersion, auth, body, build, readRegistry, tempModels } from './helper.js';
 
 const score = (app: Awaited<ReturnType<typeof build>>, features = { income: 5000, util: 0.3, grade: 'B' }) =>
@@ -19,21 +18,6 @@ async function until(cond: () => Promise<boolean> | boolean, ms = 5_000): Promis
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** A loader that counts disposals, to see when retired models are released. */
-function countingLoader() {
-  const disposed: string[] = [];
-  const loader = async (dir: string): Promise<LoadedModel> => {
-    const m = await loadModel(dir);
-    const dispose = m.dispose.bind(m);
-    m.dispose = () => {
-      disposed.push(m.bundle.version);
-      dispose();
-    };
-    return m;
-  };
-  return { loader, disposed };
 }
 
 const redisClients: Redis[] = [];
@@ -64,11 +48,11 @@ describe('GET /v1/models', () => {
 });
 
 describe('POST /v1/models/:version/promote', () => {
-  it('swaps the new champion in, records it in the registry, and the old model is disposed', async () => {
+  it('swaps the new champion in, records it in the registry, and retires the old slot', async () => {
     const dir = await tempModels();
     await addVersion(dir, 'v2', { shift: 1 });
-    const { loader, disposed } = countingLoader();
-    const app = await build({ modelsDir: dir, loader });
+    const app = await build({ modelsDir: dir });
+    const old = app.models.champion!;
     const before = (await score(app)).json();
     const res = await promoteReq(app, 'v2');
     expect(res.statusCode).toBe(200);
@@ -77,22 +61,20 @@ describe('POST /v1/models/:version/promote', () => {
     expect(after.model.version).toBe('v2');
     expect(after.pd).toBeGreaterThan(before.pd);
     expect((await readRegistry(dir)).champion).toBe('tiny/v2');
-    expect(disposed).toEqual([FIXTURE_VERSION]);
+    expect(old.retired).toBe(true);
+    expect(app.models.champion!.retired).toBe(false);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/arrears_model_info\{role="champion",name="tiny",version="v2"\} 1/);
   });
 
-  it('a request holding the old model finishes on it; the old model is disposed only after it releases', async () => {
+  it('a request that read the champion before a promotion finishes on that model', async () => {
     const dir = await tempModels();
     await addVersion(dir, 'v2', { shift: 1 });
-    const { loader, disposed } = countingLoader();
-    const app = await build({ modelsDir: dir, loader });
-    const held = app.models.acquire();
+    const app = await build({ modelsDir: dir });
+    const held = app.models.requireChampion();
     expect((await promoteReq(app, 'v2')).statusCode).toBe(200);
     expect(app.models.champion!.ref).toBe('tiny/v2');
-    expect(disposed).toEqual([]);
     expect(held.model.scoreRows([{ income: 5000, util: 0.3, grade: 'B' }])[0].model.version).toBe(FIXTURE_VERSION);
-    app.models.release(held);
-    expect(disposed).toEqual([FIXTURE_VERSION]);
+    expect(held.retired).toBe(true);
   });
 
   it('a batch that straddles a promotion finishes on its model without feeding the new champion\'s drift ring', async () => {
@@ -119,9 +101,9 @@ describe('POST /v1/models/:version/promote', () => {
     expect(res.json().scored).toBe(600);
     expect(res.json().model.version).toBe(FIXTURE_VERSION);
     expect(app.models.champion!.ref).toBe('tiny/v2');
-    expect(app.models.recent.size).toBe(0);
+    expect(app.monitor.recent.size).toBe(0);
     await score(app);
-    expect(app.models.recent.size).toBe(1);
+    expect(app.monitor.recent.size).toBe(1);
   });
 
   it('promotion under concurrent load: zero failed requests, every result from exactly one model', async () => {

@@ -25,7 +25,6 @@ export function counting(model: LoadedModel): { model: LoadedModel; calls: numbe
         return model.scoreRows(rows);
       },
       predictPd: (rows) => model.predictPd(rows),
-      dispose: () => model.dispose(),
     },
   };
 }

@@ -8,11 +8,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ModelHolder } from '../model-holder.js';
+import type { ModelServing } from '../../model/serving.js';
+import type { ApiView } from './model.js';
 import { scoreRequestSchema } from '../schemas.js';
 
 export default fp(
-  async (app, opts: { holder: () => ModelHolder | undefined; batchMax: number }) => {
+  async (app, opts: { holder: () => ModelServing<ApiView> | undefined; batchMax: number }) => {
     const base = createJsonSchemaTransform({ skipList: [] });
     await app.register(swagger, {
       openapi: {

@@ -1,25 +1,49 @@
 /**
- * The `models` decorator: the ModelHolder, kept in step with models/registry.json. It loads the
- * champion at start (unless a model is injected), then re-reads the registry when the file changes
- * (fs.watch on the folder, debounced: the registry is replaced by rename, so the file's own inode
- * changes) and when another instance announces a promotion on the Redis channel
- * `${redisPrefix}:models`. Redis is best effort: without it every instance still follows the
- * registry file, just without the cross-machine nudge.
+ * The `models` decorator: the serving lifecycle (src/model/serving.ts) with the API's view of each
+ * model (its request schemas), kept in step with models/registry.json through the registry file
+ * watch and, where the app has Redis, the promotion channel. The `monitor` decorator keeps the
+ * drift ring and challenger shadow scoring, reset on every swap. Redis is best effort: without it
+ * every instance still follows the registry file, just without the cross-machine nudge.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import { modelsChannel } from '../../collection/keys.js';
 import type { Config } from '../../config.js';
-import { throttledErrorLog } from '../../lib/throttled-log.js';
-import { loadModel } from '../../model/load.js';
-import { REGISTRY_FILE } from '../../model/registry.js';
+import { redisAnnouncements } from '../../model/announcements.js';
+import { ModelServing, refOf, type Role, type Slot } from '../../model/serving.js';
 import type { LoadedModel } from '../../model/types.js';
-import { ModelHolder, refOf, type Role } from '../model-holder.js';
+import { LiveMonitor } from '../monitoring.js';
+import { featureSchema, scoreRequestSchema } from '../schemas.js';
+
+/** What the API derives from a model once, when it is swapped in. */
+export interface ApiView {
+  /** This bundle's feature schema: the request validation for everything it scores. */
+  readonly features: z.ZodType<Record<string, unknown>>;
+  readonly known: ReadonlySet<string>;
+  /** A whole POST /v1/scores body (borrowerId + features) under this bundle's schema: batch items. */
+  readonly request: z.ZodType<{ borrowerId?: string; features: Record<string, unknown> }>;
+  /** Identifies the feature contract, so the shadow path can skip re-validation when it is the same. */
+  readonly contract: string;
+}
+
+export type ApiSlot = Slot<ApiView>;
+
+function apiView(model: LoadedModel): ApiView {
+  const f = model.bundle.features;
+  const features = featureSchema(f);
+  return {
+    features,
+    request: scoreRequestSchema(features),
+    known: new Set(f.map((x) => x.name)),
+    contract: JSON.stringify(f.map((x) => [x.name, x.type])),
+  };
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
-    models: ModelHolder;
+    models: ModelServing<ApiView>;
+    monitor: LiveMonitor;
     /** Tells other instances to re-read the registry (best effort). */
     announcePromotion(ref: string, as: Role): Promise<void>;
   }
@@ -29,94 +53,50 @@ export interface ModelPluginOptions {
   config: Pick<Config, 'modelsDir' | 'redisPrefix'>;
   model?: LoadedModel;
   loader?: (dir: string) => Promise<LoadedModel>;
-  /** Subscriber + publisher connections; omitted = no cross-instance sync. */
+  /** Publisher connection; the subscriber is its duplicate. Omitted = no cross-instance sync. */
   redis?: Redis;
   watchRegistry?: boolean;
   debounceMs?: number;
 }
 
-export const modelsChannel = (prefix: string): string => `${prefix}:models`;
-
 export default fp(
   async (app, opts: ModelPluginOptions) => {
     const { modelsDir, redisPrefix } = opts.config;
     const m = app.metrics;
-    const instance = randomUUID();
-    const holder = new ModelHolder({
+    let monitor: LiveMonitor | null = null;
+    const serving = new ModelServing<ApiView>({
       modelsDir,
-      loader: opts.loader ?? loadModel,
+      loader: opts.loader,
       log: app.log,
+      prepare: apiView,
       onSwap: (role, slot, prev) => {
         if (prev) m.modelInfo.remove({ role, name: prev.model.bundle.name, version: prev.model.bundle.version });
         if (slot) m.modelInfo.set({ role, name: slot.model.bundle.name, version: slot.model.bundle.version }, 1);
         m.modelSwaps.inc({ role, result: 'swapped' });
+        monitor?.swapped(role);
       },
       onRefused: () => m.modelSwaps.inc({ role: 'any', result: 'refused' }),
-      onShadow: (diffs) => {
-        for (const d of diffs) m.shadowAbsDiff.observe(d);
-      },
     });
-    app.decorate('models', holder);
+    monitor = new LiveMonitor(serving, app.log, (diffs) => {
+      for (const d of diffs) m.shadowAbsDiff.observe(d);
+    });
+    app.decorate('models', serving);
+    app.decorate('monitor', monitor);
 
-    if (opts.model) holder.install('champion', opts.model, refOf(opts.model));
+    if (opts.model) serving.install('champion', opts.model, refOf(opts.model));
     // With an injected model only the challenger comes from the registry; otherwise both do.
-    await holder.reconcile('startup', opts.model ? ['challenger'] : undefined);
-    if (!holder.champion) app.log.error({ modelsDir }, 'no model loaded: scoring answers 503 until a bundle is promoted');
+    await serving.reconcile('startup', opts.model ? { roles: ['challenger'] } : {});
+    if (!serving.champion) app.log.error({ modelsDir }, 'no model loaded: scoring answers 503 until a bundle is promoted');
 
-    let timer: NodeJS.Timeout | null = null;
-    const nudge = (reason: string) => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        timer = null;
-        void holder.reconcile(reason);
-      }, opts.debounceMs ?? 150);
-      timer.unref();
-    };
-
-    let watcher: FSWatcher | null = null;
-    if (opts.watchRegistry ?? true) {
-      try {
-        watcher = watch(modelsDir, (_ev, file) => {
-          if (file === null || file === REGISTRY_FILE) nudge('registry file changed');
-        });
-        watcher.on('error', (err) => app.log.error({ err }, 'registry watch failed; promotions by other processes need a restart or pub/sub'));
-      } catch (err) {
-        app.log.error({ err, modelsDir }, 'cannot watch the models folder');
-      }
-    }
-
-    let sub: Redis | null = null;
-    const channel = modelsChannel(redisPrefix);
-    if (opts.redis) {
-      // The subscriber may queue its SUBSCRIBE until Redis is reachable; ioredis re-subscribes after reconnects.
-      sub = opts.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
-      sub.on('error', throttledErrorLog(app.log, 'redis unavailable: model pub/sub paused (scoring is unaffected)'));
-      sub.on('message', (ch, msg) => {
-        if (ch !== channel) return;
-        try {
-          if ((JSON.parse(msg) as { from?: string }).from === instance) return;
-        } catch {
-          // An unparseable message still means "look at the registry".
-        }
-        nudge('pub/sub promotion');
-      });
-      sub.subscribe(channel).catch((err: Error) => app.log.warn({ err: err.message }, 'redis subscribe failed; relying on the registry file watch'));
-    }
-
+    const announcements = opts.redis ? redisAnnouncements(opts.redis, modelsChannel(redisPrefix), app.log) : null;
+    serving.follow({ watchRegistry: opts.watchRegistry ?? true, debounceMs: opts.debounceMs, sources: announcements ? [announcements.source] : [] });
     app.decorate('announcePromotion', async (ref: string, as: Role) => {
-      if (!opts.redis) return;
-      try {
-        await opts.redis.publish(channel, JSON.stringify({ ref, as, from: instance, at: new Date().toISOString() }));
-      } catch (err) {
-        app.log.warn({ err: (err as Error).message }, 'redis publish failed; other instances will pick the promotion up from the registry file');
-      }
+      await announcements?.announce(ref, as);
     });
 
     app.addHook('onClose', async () => {
-      if (timer) clearTimeout(timer);
-      watcher?.close();
-      if (sub) sub.disconnect();
-      await holder.close();
+      monitor.close();
+      await serving.close();
     });
   },
   { name: 'arrears-models', dependencies: ['arrears-metrics'] },

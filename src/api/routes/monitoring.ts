@@ -37,13 +37,8 @@ const monitoringRoutes: FastifyPluginAsync = async (base) => {
       },
     },
     async (req) => {
-      const slot = holder.acquire();
-      try {
-        const b = slot.model.bundle;
-        return { model: { name: b.name, version: b.version }, ...drift(b.baseline, holder.recent.values(), req.query.minScores) };
-      } finally {
-        holder.release(slot);
-      }
+      const b = holder.requireChampion().model.bundle;
+      return { model: { name: b.name, version: b.version }, ...drift(b.baseline, app.monitor.recent.values(), req.query.minScores) };
     },
   );
 
@@ -72,7 +67,7 @@ const monitoringRoutes: FastifyPluginAsync = async (base) => {
         },
       },
     },
-    async () => holder.shadow.summary(holder.champion?.ref ?? null, holder.challenger?.ref ?? null),
+    async () => app.monitor.shadow.summary(holder.champion?.ref ?? null, holder.challenger?.ref ?? null),
   );
 };
 

@@ -1,7 +1,8 @@
 /**
  * POST /v1/scores and POST /v1/scores/batch (role scorer), plus the benchmark's no-op twin.
- * Features are validated against the serving bundle's own schema, inside the same acquire/release
- * as the scoring, so validation and scoring always use the same model even across a hot swap.
+ * Features are validated against the serving bundle's own schema, with the same slot as the
+ * scoring (read once per request), so validation and scoring always use the same model even
+ * across a hot swap.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fastJson from 'fast-json-stringify';
@@ -10,7 +11,8 @@ import { z } from 'zod';
 import type { RawRow } from '../../domain/encoding.js';
 import type { ScoreResult } from '../../model/types.js';
 import { ApiError, zodDetails } from '../errors.js';
-import type { ModelHolder, Slot } from '../model-holder.js';
+import type { LiveMonitor } from '../monitoring.js';
+import type { ApiSlot as Slot } from '../plugins/model.js';
 import { BatchEnvelope, BatchResultSchema, ErrorSchema, ScoreEnvelope, ScoreResultSchema, type ApiWarning, type BatchResultBody, type ScoreResultBody } from '../schemas.js';
 
 const MAX_UNKNOWN_WARNINGS = 20;
@@ -36,13 +38,13 @@ function toBody(r: ScoreResult, extra: ApiWarning[], borrowerId: string | undefi
   return body;
 }
 
-function record(holder: ModelHolder, slot: Slot, row: RawRow, r: ScoreResult, count: (tier: string, model: string) => void): void {
+function record(monitor: LiveMonitor, slot: Slot, row: RawRow, r: ScoreResult, count: (tier: string, model: string) => void): void {
   count(r.tier, slot.ref);
   // A batch that straddles a promotion finishes on the model it started with, but that model's
   // scores must not feed the new champion's drift ring or shadow comparison.
   if (slot.retired) return;
-  holder.observe(r.score);
-  holder.shadowScore(row, r.pd, r.tier, slot.contract);
+  monitor.observe(r.score);
+  monitor.shadowScore(row, r.pd, r.tier, slot.contract);
 }
 
 /**
@@ -58,6 +60,7 @@ const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 4
 const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }> = async (base, opts) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const holder = app.models;
+  const monitor = app.monitor;
   const scored = app.metrics.scores;
   const count = (tier: string, model: string) => scored.inc({ tier, model });
 
@@ -84,15 +87,11 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
       serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? scoreJson : plainJson),
     },
     async (req) => {
-      const slot = holder.acquire();
-      try {
-        const row = validateOne(slot, req.body.features) as RawRow;
-        const [r] = slot.model.scoreRows([row]);
-        record(holder, slot, row, r, count);
-        return toBody(r, unknownFields(req.body.features, slot.known), req.body.borrowerId);
-      } finally {
-        holder.release(slot);
-      }
+      const slot = holder.requireChampion();
+      const row = validateOne(slot, req.body.features) as RawRow;
+      const [r] = slot.model.scoreRows([row]);
+      record(monitor, slot, row, r, count);
+      return toBody(r, unknownFields(req.body.features, slot.known), req.body.borrowerId);
     },
   );
 
@@ -109,23 +108,20 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
       },
     },
     async (req) => {
-      const slot = holder.acquire();
-      try {
-        const items = req.body.items;
-        const results: BatchResultBody['results'] = new Array(items.length);
-        let scored = 0;
-        // Slices keep the event loop responsive: a 10,000-row batch would otherwise block it for
-        // about a second, stalling every other request and tripping the under-pressure 503.
-        for (let from = 0; from < items.length; from += BATCH_SLICE) {
-          if (from > 0) await yieldToEventLoop();
-          scored += scoreSlice(slot, items, from, Math.min(items.length, from + BATCH_SLICE), results);
-        }
-        const failed = items.length - scored;
-        const b = slot.model.bundle;
-        return { model: { name: b.name, version: b.version }, scored, failed, results };
-      } finally {
-        holder.release(slot);
+      // One slot for the whole batch: a promotion between two slices does not split it.
+      const slot = holder.requireChampion();
+      const items = req.body.items;
+      const results: BatchResultBody['results'] = new Array(items.length);
+      let scored = 0;
+      // Slices keep the event loop responsive: a 10,000-row batch would otherwise block it for
+      // about a second, stalling every other request and tripping the under-pressure 503.
+      for (let from = 0; from < items.length; from += BATCH_SLICE) {
+        if (from > 0) await yieldToEventLoop();
+        scored += scoreSlice(slot, items, from, Math.min(items.length, from + BATCH_SLICE), results);
       }
+      const failed = items.length - scored;
+      const b = slot.model.bundle;
+      return { model: { name: b.name, version: b.version }, scored, failed, results };
     },
   );
 
@@ -153,7 +149,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
     if (invalid) app.metrics.errors.inc({ code: 'ARREARS_VALIDATION' }, invalid);
     const scoredRows = rows.length ? slot.model.scoreRows(rows) : [];
     for (let k = 0; k < scoredRows.length; k++) {
-      record(holder, slot, rows[k], scoredRows[k], count);
+      record(monitor, slot, rows[k], scoredRows[k], count);
       results[at[k]] = toBody(scoredRows[k], unknownFields(rows[k] as Record<string, unknown>, slot.known), ids[k]);
     }
     return rows.length;
@@ -172,13 +168,8 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
       },
       async (req) => {
         // The benchmark's reference: the same auth, limits and validation as /v1/scores, no model.
-        const slot = holder.acquire();
-        try {
-          validateOne(slot, req.body.features);
-          return { ok: true as const };
-        } finally {
-          holder.release(slot);
-        }
+        validateOne(holder.requireChampion(), req.body.features);
+        return { ok: true as const };
       },
     );
   }
