@@ -1,6 +1,8 @@
 /**
- * Builds the Fastify app from its dependencies; listening is server.ts's job, so tests drive the
- * app with `inject` and no port.
+ * Builds the whole Fastify app from its dependencies: scoring, models, monitoring and the
+ * collection API, each a plugin that declares what it depends on. Shared resources (Redis, the
+ * collection runtime, the serving models) are decorators, released when the app closes. Listening
+ * is server.ts's job, so tests drive the app with `inject` and no port.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
@@ -9,10 +11,13 @@ import type { Config } from '../config.js';
 import type { LoadedModel } from '../model/types.js';
 import { installErrorHandler } from './error-handler.js';
 import auth from './plugins/auth.js';
+import collection from './plugins/collection.js';
 import docs from './plugins/docs.js';
 import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
 import models from './plugins/model.js';
+import redisPlugin from './plugins/redis.js';
+import collectionRoutes from './routes/collection.js';
 import healthRoutes from './routes/health.js';
 import modelsRoutes from './routes/models.js';
 import monitoringRoutes from './routes/monitoring.js';
@@ -26,7 +31,10 @@ export interface AppDeps {
   loader?: (dir: string) => Promise<LoadedModel>;
   /** A pino logger (see logger.ts for the redacting one), or false for none. Default: none. */
   logger?: FastifyBaseLogger | false;
-  /** Publisher connection for model pub/sub; the app duplicates it to subscribe. Absent = no cross-instance sync. */
+  /**
+   * A fail-fast Redis connection to use instead of connecting to `config.redisUrl` (tests: one
+   * that is down or about to be). The caller closes it.
+   */
   redis?: Redis;
   /** Watch models/registry.json for promotions made by other processes (default true). */
   watchRegistry?: boolean;
@@ -36,8 +44,8 @@ export interface AppDeps {
   benchNoop?: boolean;
   /** prom-client's process metrics (default true). */
   defaultMetrics?: boolean;
-  /** Mounts further routes (the collection API) inside the app, after auth, limits and error handling. */
-  registerCollection?: (app: FastifyInstance) => Promise<void>;
+  /** The collection routes' clock (tests); default Date.now. */
+  now?: () => number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -60,21 +68,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metrics, { defaultMetrics: deps.defaultMetrics ?? true });
   await app.register(auth, { config });
   await app.register(limits, { config });
-  let holderRef: FastifyInstance['models'] | undefined;
-  await app.register(docs, { holder: () => holderRef, batchMax: config.batchMax });
-  await app.register(models, {
-    config,
-    model: deps.model,
-    loader: deps.loader,
-    redis: deps.redis,
-    watchRegistry: deps.watchRegistry,
-  });
-  holderRef = app.models;
+  await app.register(redisPlugin, { config, redis: deps.redis });
+  await app.register(collection, { config });
+  await app.register(models, { config, model: deps.model, loader: deps.loader, watchRegistry: deps.watchRegistry });
+  // Before every route: the OpenAPI document is collected as routes are added.
+  await app.register(docs, { batchMax: config.batchMax });
 
   await app.register(healthRoutes, { backend: deps.backend, authDisabled: config.authDisabled });
   await app.register(scoresRoutes, { batchMax: config.batchMax, benchNoop: deps.benchNoop ?? false });
   await app.register(modelsRoutes, { modelsDir: config.modelsDir });
   await app.register(monitoringRoutes);
-  if (deps.registerCollection) await deps.registerCollection(app);
+  await app.register(collectionRoutes, { batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch), now: deps.now });
   return app;
 }

@@ -41,11 +41,23 @@ export interface CollectionRuntime {
   close(): Promise<void>;
 }
 
+export interface RuntimeOptions {
+  /** Serve this policy instead of reading the policy file (it cannot be reloaded then). */
+  policy?: Policy;
+  log?: RuntimeLog;
+  /**
+   * A fail-fast connection (`enableOfflineQueue: false`) to use instead of connecting to
+   * `config.redisUrl`; its owner closes it, `close()` does not.
+   */
+  redis?: Redis;
+}
+
 /** Connects, loads and validates the policy file (or takes `policy`), builds queue, store and service. */
-export async function createCollectionRuntime(config: RuntimeConfig, opts: { policy?: Policy; log?: RuntimeLog } = {}): Promise<CollectionRuntime> {
+export async function createCollectionRuntime(config: RuntimeConfig, opts: RuntimeOptions = {}): Promise<CollectionRuntime> {
   const policy = opts.policy ?? (await loadPolicyFile(config.policyFile));
-  const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis.on('error', throttledErrorLog(opts.log, 'collection: redis error (retrying)'));
+  const owned = !opts.redis;
+  const redis = opts.redis ?? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  if (owned) redis.on('error', throttledErrorLog(opts.log, 'collection: redis error (retrying)'));
   const queue = createIntakeQueue(redis, config.redisPrefix, throttledErrorLog(opts.log, 'intake queue: redis error (retrying)'));
   const store = new WorklistStore({ redis, prefix: config.redisPrefix });
   const service = new CollectionService(store, policy, config.leaseSeconds * 1000);
@@ -70,7 +82,7 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: { pol
     },
     async close() {
       await queue.close().catch(() => undefined);
-      await redis.quit().catch(() => redis.disconnect());
+      if (owned) await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

@@ -1,23 +1,15 @@
-import type { Queue } from 'bullmq';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
-import { installErrorHandler } from '../../src/api/error-handler.js';
-import auth, { sha256Hex } from '../../src/api/plugins/auth.js';
-import metricsPlugin, { createMetrics } from '../../src/api/plugins/metrics.js';
-import { registerWorklistMetrics } from '../../src/api/routes/worklist-metrics.js';
-import collectionRoutes, { mountCollection } from '../../src/api/routes/collection.js';
-import { registerQueueBoard } from '../../src/api/routes/queue-board.js';
-import { loadConfig } from '../../src/config.js';
+import { buildApp, type AppDeps } from '../../src/api/app.js';
+import { sha256Hex } from '../../src/api/plugins/auth.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { checkContact, NO_HISTORY } from '../../src/domain/collection/compliance.js';
-import { createIntakeQueue, type IntakeJobInput } from '../../src/collection/intake.js';
-import { fixedModel } from '../../src/worker/processor.js';
-import { createCollectionRuntime } from '../../src/collection/runtime.js';
+import type { LoadedModel } from '../../src/model/types.js';
 import { startIntakeWorker } from '../../src/worker/intake-worker.js';
-import { service, snapshot } from '../helpers/collection.js';
+import { fixedModel } from '../../src/worker/processor.js';
+import { defaultPolicy, snapshot } from '../helpers/collection.js';
+import { FIXTURE_MODELS } from '../helpers/model-dirs.js';
 import { loadTiny, tinyFeatures } from '../helpers/models.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 
@@ -34,11 +26,11 @@ const config = loadConfig({
 const as = (role: keyof typeof KEYS) => ({ 'x-api-key': KEYS[role] });
 
 let redis: Redis;
-let producer: Redis;
+let model: LoadedModel;
 let prefix: string;
-let queue: Queue<IntakeJobInput>;
-let ctx: ReturnType<typeof service>;
+let cfg: Config;
 let app: FastifyInstance;
+const others: FastifyInstance[] = [];
 
 const body = (over: Record<string, unknown> = {}) => ({
   accountId: 'A1',
@@ -51,32 +43,29 @@ const body = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+/** The production app (buildApp) on this test's key prefix, with the collection routes' clock at noon CDT. */
+async function start(deps: Partial<AppDeps> = {}): Promise<FastifyInstance> {
+  const a = await buildApp({ config: cfg, model, watchRegistry: false, defaultMetrics: false, now: () => noonCDT, ...deps });
+  await a.ready();
+  return a;
+}
+
 beforeAll(async () => {
   redis = connect();
-  producer = connect({ producer: true });
-  await new Promise((r) => producer.once('ready', r));
+  model = await loadTiny();
 });
 afterAll(async () => {
-  await producer.quit();
   await redis.quit();
 });
 beforeEach(async () => {
   prefix = freshPrefix();
-  queue = createIntakeQueue(producer, prefix);
-  ctx = service(redis, prefix);
-  app = Fastify();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
-  await app.register(auth, { config });
-  await app.register(metricsPlugin, { defaultMetrics: false });
-  await app.register(collectionRoutes, { queue, service: ctx.svc, batchMax: 100, chunkSize: 2, now: () => noonCDT });
-  await registerQueueBoard(app, [queue]);
-  await app.ready();
+  // Two snapshots per intake job, so a batch of three makes two jobs.
+  cfg = { ...config, modelsDir: FIXTURE_MODELS, redisPrefix: prefix, batchMax: 100, workerBatch: 2 };
+  app = await start();
 });
 afterEach(async () => {
   await app.close();
-  await queue.close();
+  while (others.length) await others.pop()!.close();
   await deleteKeys(redis, prefix);
 });
 
@@ -92,7 +81,7 @@ describe('POST /v1/delinquencies', () => {
     const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: { items } });
     expect(r.statusCode).toBe(202);
     expect(r.json().jobs).toHaveLength(2);
-    expect((await queue.getJobCounts('wait')).wait).toBe(2);
+    expect((await app.collection.queue.getJobCounts('wait')).wait).toBe(2);
   });
 
   it('names every bad field with its path', async () => {
@@ -114,14 +103,14 @@ describe('POST /v1/delinquencies', () => {
 
 describe('worklists, claims and outcomes', () => {
   beforeEach(async () => {
-    await ctx.svc.assign([snapshot({ accountId: 'A1', outstanding: 2000 }), snapshot({ accountId: 'A2', outstanding: 1000 })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', noonCDT);
+    await app.collection.service.assign([snapshot({ accountId: 'A1', outstanding: 2000 }), snapshot({ accountId: 'A2', outstanding: 1000 })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', noonCDT);
   });
 
   it('GET /v1/worklists gives each queue size', async () => {
     const r = await app.inject({ method: 'GET', url: '/v1/worklists', headers: as('collector') });
     expect(r.statusCode).toBe(200);
     expect(r.json().queues.call).toEqual({ ready: 2, waiting: 0, leased: 0 });
-    expect(r.json().policy).toBe(ctx.policy.version);
+    expect(r.json().policy).toBe(defaultPolicy().version);
   });
 
   it('a collector key acts only as itself or the collectors its entry lists', async () => {
@@ -156,7 +145,7 @@ describe('worklists, claims and outcomes', () => {
     await app.inject({ method: 'POST', url: '/v1/worklists/call/items/A1/outcome', headers: carol, payload: { outcome: { type: 'no_answer' } } });
     const sizes = (await app.inject({ method: 'GET', url: '/v1/worklists', headers: carol })).json().queues.call;
     expect(sizes.leased).toBe(1);
-    const text = await app.metrics.registry.metrics();
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     for (const state of ['ready', 'waiting', 'leased']) expect(text).toContain(`arrears_worklist_items{queue="call",state="${state}"} ${sizes[state]}`);
     expect(text).toContain('arrears_worklist_claimed_total{queue="call"} 2');
     expect(text).toContain('arrears_worklist_outcomes_total{queue="call",type="no_answer"} 1');
@@ -166,30 +155,32 @@ describe('worklists, claims and outcomes', () => {
   it('worklist metrics: a lost Redis empties the gauges, each failed scrape is counted once, and the scrape still answers', async () => {
     const lost = connect({ producer: true });
     await new Promise((r) => lost.once('ready', r));
-    const lostQueue = createIntakeQueue(lost, prefix);
-    const metrics = createMetrics(false);
-    const svc = service(lost, prefix).svc;
-    registerWorklistMetrics(metrics, { sizes: () => svc.store.sizes(), jobCounts: () => lostQueue.getJobCounts('wait', 'failed') }, pino({ level: 'silent' }));
-    const before = await metrics.registry.metrics();
+    const a = await start({ redis: lost });
+    others.push(a);
+    const scrape = async () => {
+      const r = await a.inject({ method: 'GET', url: '/metrics' });
+      expect(r.statusCode).toBe(200);
+      return r.body;
+    };
+    const before = await scrape();
     expect(before).toContain('arrears_worklist_items{queue="call",state="ready"} 2');
     expect(before).toContain('arrears_intake_jobs{state="wait"} 0');
     expect(before).toContain('arrears_worklist_scrape_errors_total 0');
     await lost.quit();
     for (const scrapes of [1, 2]) {
-      const text = await metrics.registry.metrics();
+      const text = await scrape();
       expect(text).not.toMatch(/^arrears_worklist_items\{/m);
       expect(text).not.toMatch(/^arrears_intake_jobs\{/m);
       // Both reads failed in each scrape; the counter counts scrapes.
       expect(text).toContain(`arrears_worklist_scrape_errors_total ${scrapes}`);
     }
-    await lostQueue.close().catch(() => {});
   });
 
   it('claim, report, and see the account', async () => {
     const c = await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: as('collector'), payload: { collectorId: 'alice', n: 1 } });
     expect(c.statusCode).toBe(200);
     const [item] = c.json().items;
-    expect(item).toMatchObject({ accountId: 'A1', queue: 'call', channel: 'call', leaseUntil: noonCDT + ctx.svc.leaseMs });
+    expect(item).toMatchObject({ accountId: 'A1', queue: 'call', channel: 'call', leaseUntil: noonCDT + cfg.leaseSeconds * 1000 });
 
     const url = '/v1/worklists/call/items/A1/outcome';
     const bob = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'bob', outcome: { type: 'paid' } } });
@@ -240,20 +231,13 @@ describe('when Redis is unreachable', () => {
     const { Redis } = await import('ioredis');
     const dead = new Redis({ port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     dead.on('error', () => undefined);
-    const q = createIntakeQueue(dead, prefix);
-    const a = Fastify();
-    a.setValidatorCompiler(validatorCompiler);
-    a.setSerializerCompiler(serializerCompiler);
-    installErrorHandler(a);
-    await a.register(auth, { config });
-    await a.register(collectionRoutes, { queue: q, service: ctx.svc, batchMax: 10, chunkSize: 2 });
     try {
+      const a = await start({ redis: dead });
+      others.push(a);
       const r = await a.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
       expect(r.statusCode).toBe(503);
       expect(r.json()).toEqual({ error: { code: 'ARREARS_OVERLOADED', message: 'the server is overloaded; retry later', details: [] } });
     } finally {
-      await a.close();
-      await q.close().catch(() => undefined);
       dead.disconnect();
     }
   });
@@ -271,14 +255,10 @@ describe('queue dashboard', () => {
   });
 });
 
-describe('inside buildApp', () => {
-  it('mounts through registerCollection with a runtime; an in-process worker turns a POST into a claimable item', async () => {
-    const model = await loadTiny();
-    const cfg = { ...config, redisPrefix: prefix, workerConcurrency: 1 };
-    const rt = await createCollectionRuntime(cfg);
-    await new Promise((r) => (rt.redis.status === 'ready' ? r(null) : rt.redis.once('ready', r)));
-    const worker = startIntakeWorker(rt, cfg, fixedModel(model));
-    const full = await buildApp({ config: cfg, model, watchRegistry: false, defaultMetrics: false, registerCollection: (a) => mountCollection(a, rt, cfg) });
+describe('with an intake worker', () => {
+  it("a worker on the app's collection runtime turns a POST into a claimable item", async () => {
+    const full = app;
+    const worker = startIntakeWorker(app.collection, { ...cfg, workerConcurrency: 1 }, fixedModel(model));
     try {
       const done = new Promise((r) => worker.once('completed', r));
       // The runtime uses the real clock: pick a place where it is contact time now.
@@ -296,9 +276,7 @@ describe('inside buildApp', () => {
       expect(doc.statusCode).toBe(200);
       expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/v1/delinquencies', '/v1/worklists/{queue}/claim', '/v1/accounts/{id}']));
     } finally {
-      await full.close();
       await worker.close();
-      await rt.close();
     }
   });
 });

@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/api/logger.js';
 import { loadModel } from '../../src/model/load.js';
-import { FIXTURE_MODELS, FIXTURE_REF, KEYS, auth, body, build, testConfig } from './helper.js';
+import { freshPrefix } from '../helpers/redis.js';
+import { FIXTURE_MODELS, FIXTURE_REF, KEYS, auth, body, build, removeKeys, testConfig } from './helper.js';
 
 const post = (payload: unknown, headers: Record<string, string> = auth('scorer'), url = '/v1/scores') => ({ method: 'POST' as const, url, headers, payload: payload as object });
 
@@ -107,13 +109,20 @@ describe('401 / 403: keys and roles', () => {
   });
 
   it('an app whose route declares no role refuses to start', async () => {
-    await expect(
-      build({
-        registerCollection: async (app) => {
-          app.get('/v1/oops', async () => ({}));
-        },
-      }),
-    ).rejects.toThrow(/declares no config.role/);
+    const prefix = freshPrefix();
+    const app = await buildApp({ config: testConfig({ modelsDir: FIXTURE_MODELS, redisPrefix: prefix }), watchRegistry: false, defaultMetrics: false });
+    try {
+      const start = async () => {
+        await app.register(async (scope) => {
+          scope.get('/v1/oops', async () => ({}));
+        });
+        await app.ready();
+      };
+      await expect(start()).rejects.toThrow(/route GET \/v1\/oops declares no config.role/);
+    } finally {
+      await app.close();
+      await removeKeys(prefix);
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { sha256Hex } from '../../src/api/plugins/auth.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { readRegistry } from '../../src/model/registry.js';
 import { tempModels } from '../helpers/model-dirs.js';
+import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 
 export { FIXTURE_MODELS, FIXTURE_REF, FIXTURE_VERSION, addVersion, tempModels } from '../helpers/model-dirs.js';
 
@@ -39,14 +40,29 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
+/** Deletes what an app left under its prefix (BullMQ records its queue's metadata on start). */
+export async function removeKeys(prefix: string): Promise<void> {
+  const redis = connect();
+  try {
+    await deleteKeys(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export type BuildOptions = Omit<AppDeps, 'config'> & { config?: Partial<Config>; modelsDir?: string };
 
-/** Builds and readies an app; closed after the test. Defaults: a fresh copy of the fixture models, no watch, no logger. */
+/** Builds and readies an app; closed after the test. Defaults: a fresh copy of the fixture models and key prefix, no watch, no logger. */
 export async function build(o: BuildOptions = {}): Promise<FastifyInstance> {
   const modelsDir = o.modelsDir ?? (await tempModels());
   const { config: over, modelsDir: _m, ...deps } = o;
-  const app = await buildApp({ watchRegistry: false, defaultMetrics: false, ...deps, config: testConfig({ modelsDir, ...over }) });
-  cleanups.push(() => app.close());
+  // A key prefix of its own: the app's Redis names (the intake queue, the models channel) are this test's alone.
+  const config = testConfig({ modelsDir, redisPrefix: freshPrefix(), ...over });
+  const app = await buildApp({ watchRegistry: false, defaultMetrics: false, ...deps, config });
+  cleanups.push(async () => {
+    await app.close();
+    await removeKeys(config.redisPrefix);
+  });
   await app.ready();
   return app;
 }

@@ -8,12 +8,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ModelServing } from '../../model/serving.js';
-import type { ApiView } from './model.js';
 import { scoreRequestSchema } from '../schemas.js';
 
 export default fp(
-  async (app, opts: { holder: () => ModelServing<ApiView> | undefined; batchMax: number }) => {
+  async (app, opts: { batchMax: number }) => {
     const base = createJsonSchemaTransform({ skipList: [] });
     await app.register(swagger, {
       openapi: {
@@ -27,7 +25,7 @@ export default fp(
         security: [{ apiKey: [] }],
       },
       transform: (doc) => {
-        const slot = opts.holder()?.champion;
+        const slot = app.models.champion;
         const url = doc.url;
         if (slot && doc.schema && (url === '/v1/scores' || url === '/v1/_bench/noop' || url === '/v1/scores/batch')) {
           const one = scoreRequestSchema(slot.features);
@@ -39,5 +37,5 @@ export default fp(
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   },
-  { name: 'arrears-docs', dependencies: ['arrears-auth'] },
+  { name: 'arrears-docs', dependencies: ['arrears-auth', 'arrears-models'] },
 );

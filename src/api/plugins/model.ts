@@ -1,12 +1,11 @@
 /**
  * The `models` decorator: the serving lifecycle (src/model/serving.ts) with the API's view of each
  * model (its request schemas), kept in step with models/registry.json through the registry file
- * watch and, where the app has Redis, the promotion channel. The `monitor` decorator keeps the
+ * watch and the promotion channel on the app's Redis. The `monitor` decorator keeps the
  * drift ring and challenger shadow scoring, reset on every swap. Redis is best effort: without it
  * every instance still follows the registry file, just without the cross-machine nudge.
  */
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { modelsChannel } from '../../collection/keys.js';
 import type { Config } from '../../config.js';
@@ -53,8 +52,6 @@ export interface ModelPluginOptions {
   config: Pick<Config, 'modelsDir' | 'redisPrefix'>;
   model?: LoadedModel;
   loader?: (dir: string) => Promise<LoadedModel>;
-  /** Publisher connection; the subscriber is its duplicate. Omitted = no cross-instance sync. */
-  redis?: Redis;
   watchRegistry?: boolean;
   debounceMs?: number;
 }
@@ -88,16 +85,14 @@ export default fp(
     await serving.reconcile('startup', opts.model ? { roles: ['challenger'] } : {});
     if (!serving.champion) app.log.error({ modelsDir }, 'no model loaded: scoring answers 503 until a bundle is promoted');
 
-    const announcements = opts.redis ? redisAnnouncements(opts.redis, modelsChannel(redisPrefix), app.log) : null;
-    serving.follow({ watchRegistry: opts.watchRegistry ?? true, debounceMs: opts.debounceMs, sources: announcements ? [announcements.source] : [] });
-    app.decorate('announcePromotion', async (ref: string, as: Role) => {
-      await announcements?.announce(ref, as);
-    });
+    const announcements = redisAnnouncements(app.redis, modelsChannel(redisPrefix), app.log);
+    serving.follow({ watchRegistry: opts.watchRegistry ?? true, debounceMs: opts.debounceMs, sources: [announcements.source] });
+    app.decorate('announcePromotion', (ref: string, as: Role) => announcements.announce(ref, as));
 
     app.addHook('onClose', async () => {
       monitor.close();
       await serving.close();
     });
   },
-  { name: 'arrears-models', dependencies: ['arrears-metrics'] },
+  { name: 'arrears-models', dependencies: ['arrears-metrics', 'arrears-redis'] },
 );

@@ -1,24 +1,19 @@
 /**
  * The collection API: intake of delinquency snapshots (role scorer), worklists, claims and outcomes
- * (role collector). A Fastify plugin that takes its dependencies as options, so the app (or a test)
- * decides which queue and store it talks to:
- *
- *   await app.register(collectionRoutes, { queue, service, batchMax: config.batchMax, chunkSize: config.workerBatch })
+ * (role collector), over the app's collection runtime (the `collection` decorator), and the queue
+ * dashboard at /admin/queues (admin role).
  *
  * Bodies are checked here with the domain's own zod schemas (not by the framework's union
  * validation) so each bad field is named with its full path, e.g. `items.3.timezone`.
  */
-import type { Queue as BullQueue } from 'bullmq';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { OutcomeError, OutcomeSchema } from '../../domain/collection/outcomes.js';
 import { AccountId, CollectorId, SnapshotSchema, type Snapshot } from '../../domain/collection/snapshot.js';
 import { QUEUES } from '../../domain/collection/types.js';
-import type { Config } from '../../config.js';
-import { enqueueSnapshots, type IntakeJobInput } from '../../collection/intake.js';
-import type { CollectionRuntime } from '../../collection/runtime.js';
-import type { CollectionService } from '../../collection/service.js';
+import { enqueueSnapshots } from '../../collection/intake.js';
 import { ApiError, zodDetails } from '../errors.js';
 import { actingCollector } from '../plugins/auth.js';
 import { ErrorSchema } from '../schemas.js';
@@ -26,8 +21,6 @@ import { registerQueueBoard } from './queue-board.js';
 import { registerWorklistMetrics } from './worklist-metrics.js';
 
 export interface CollectionRoutesOptions {
-  queue: BullQueue<IntakeJobInput>;
-  service: CollectionService;
   /** Most snapshots per POST /v1/delinquencies. */
   batchMax: number;
   /** Snapshots per intake job (one model pass each). */
@@ -75,15 +68,12 @@ const ItemSchema = z.object({
   policy: z.string(),
 });
 
-const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (base, opts) => {
+async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOptions): Promise<void> {
   const app = base.withTypeProvider<ZodTypeProvider>();
-  const { service, queue } = opts;
+  const { service, queue } = base.collection;
   const now = opts.now ?? Date.now;
   const maxClaim = opts.maxClaim ?? 50;
-  // Worklist metrics where the app has a metrics registry (the full app does; bare test apps may not).
-  const counters = base.hasDecorator('metrics')
-    ? registerWorklistMetrics(base.metrics, { sizes: () => service.store.sizes(), jobCounts: () => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') }, base.log)
-    : null;
+  const counters = registerWorklistMetrics(base.metrics, { sizes: () => service.store.sizes(), jobCounts: () => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') }, base.log);
 
   app.post(
     '/v1/delinquencies',
@@ -153,7 +143,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
     async (req) => {
       const collector = actingCollector(req.principal, req.body.collectorId);
       const items = await service.claim(req.params.queue, collector, req.body.n, now()).catch(storeError);
-      counters?.claimed.inc({ queue: req.params.queue }, items.length);
+      counters.claimed.inc({ queue: req.params.queue }, items.length);
       return { items };
     },
   );
@@ -193,7 +183,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
         if (r.reason === 'wrong_queue') throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not on the ${q} queue`);
         throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (the lease expired or another collector holds it)`);
       }
-      counters?.outcomes.inc({ queue: q, type: parsed.data.type });
+      counters.outcomes.inc({ queue: q, type: parsed.data.type });
       return { accountId, state: r.state };
     },
   );
@@ -215,15 +205,8 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
       return a;
     },
   );
-};
 
-export default collectionRoutes;
-
-/**
- * Everything the collection API needs, for `buildApp({ registerCollection })`: the routes over a
- * runtime from src/collection/runtime.ts, and the queue dashboard at /admin/queues (admin role).
- */
-export async function mountCollection(app: FastifyInstance, rt: CollectionRuntime, config: Pick<Config, 'batchMax' | 'workerBatch'>): Promise<void> {
-  await app.register(collectionRoutes, { queue: rt.queue, service: rt.service, batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch) });
-  await registerQueueBoard(app, [rt.queue]);
+  await registerQueueBoard(base, [queue]);
 }
+
+export default fp(collectionRoutes, { name: 'arrears-collection-routes', dependencies: ['arrears-auth', 'arrears-metrics', 'arrears-collection'] });

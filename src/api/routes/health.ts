@@ -4,6 +4,7 @@
  * saturated instance is taken out of rotation rather than restarted.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { currentBackend } from '../../model/backend.js';
@@ -63,4 +64,4 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
   });
 };
 
-export default healthRoutes;
+export default fp(healthRoutes, { name: 'arrears-health-routes', dependencies: ['arrears-auth', 'arrears-metrics', 'arrears-models'] });

@@ -2,6 +2,7 @@
  * GET /v1/models, GET /v1/models/:version (role scorer) and POST /v1/models/:version/promote (admin).
  */
 import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BundleError, readBundleJson } from '../../model/load.js';
@@ -135,4 +136,4 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
   );
 };
 
-export default modelsRoutes;
+export default fp(modelsRoutes, { name: 'arrears-models-routes', dependencies: ['arrears-auth', 'arrears-models'] });

@@ -4,6 +4,7 @@
  * read the Prometheus series for a fleet view.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { drift } from '../monitoring.js';
@@ -71,4 +72,4 @@ const monitoringRoutes: FastifyPluginAsync = async (base) => {
   );
 };
 
-export default monitoringRoutes;
+export default fp(monitoringRoutes, { name: 'arrears-monitoring-routes', dependencies: ['arrears-auth', 'arrears-models'] });

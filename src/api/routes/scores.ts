@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fastJson from 'fast-json-stringify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RawRow } from '../../domain/encoding.js';
@@ -175,4 +176,4 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
   }
 };
 
-export default scoresRoutes;
+export default fp(scoresRoutes, { name: 'arrears-scores-routes', dependencies: ['arrears-auth', 'arrears-metrics', 'arrears-models'] });
