@@ -91,6 +91,10 @@ describe('POST /v1/delinquencies', () => {
     const err = r.json().error;
     expect(err.code).toBe('ARREARS_VALIDATION');
     expect(err.details.map((d: { path: string }) => d.path).sort()).toEqual(['items.1.dpd', 'items.1.timezone', 'items.2.accountId']);
+    // A body without `items` is one snapshot: each missing field is named, not "matches no option".
+    const empty = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: {} });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['accountId', 'asOf', 'dpd', 'features', 'jurisdiction', 'outstanding']);
   });
 
   it('needs the scorer role', async () => {

@@ -1,7 +1,9 @@
 /**
  * OpenAPI at /docs (UI) and /docs/json, generated from the routes' zod schemas. The scoring bodies
  * are documented with the feature schema of the champion serving when the document is first
- * requested, so the docs list the bundle's real feature names and types.
+ * requested, so the docs list the bundle's real feature names and types. Every documented route
+ * must carry a unique `schema.operationId` (generated clients name their methods after it): the
+ * app refuses to start otherwise, as it does for a route without a role.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,6 +14,17 @@ import { scoreRequestSchema } from '../schemas.js';
 
 export default fp(
   async (app, opts: { batchMax: number }) => {
+    const operationIds = new Map<string, string>();
+    app.addHook('onRoute', (route) => {
+      // HEAD routes are Fastify's copies of GET routes, and undocumented.
+      if (route.schema?.hide || route.method === 'HEAD') return;
+      const id = route.schema?.operationId;
+      const where = `${String(route.method)} ${route.url}`;
+      if (typeof id !== 'string' || !id) throw new Error(`route ${where} declares no schema.operationId`);
+      const taken = operationIds.get(id);
+      if (taken && taken !== where) throw new Error(`route ${where} reuses the operationId "${id}" of ${taken}`);
+      operationIds.set(id, where);
+    });
     const base = createJsonSchemaTransform({ skipList: [] });
     await app.register(swagger, {
       openapi: {

@@ -1,20 +1,31 @@
 /**
  * The collection API: intake of delinquency snapshots (role scorer), worklists, claims and outcomes
  * (role collector), over the app's collection runtime (the `collection` decorator), and the queue
- * dashboard at /admin/queues (admin role).
- *
- * Bodies are checked here with the domain's own zod schemas (not by the framework's union
- * validation) so each bad field is named with its full path, e.g. `items.3.timezone`.
+ * dashboard at /admin/queues (admin role). Every body is validated by the schema that documents it
+ * (collection-schemas.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { OutcomeError, OutcomeSchema } from '../../domain/collection/outcomes.js';
-import { AccountId, CollectorId, SnapshotSchema, type Snapshot } from '../../domain/collection/snapshot.js';
-import { QUEUES } from '../../domain/collection/types.js';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { enqueueSnapshots } from '../../collection/intake.js';
-import { ApiError, zodDetails } from '../errors.js';
+import { OutcomeError } from '../../domain/collection/outcomes.js';
+import { SnapshotSchema } from '../../domain/collection/snapshot.js';
+import {
+  AccountParams,
+  AccountResponse,
+  ClaimBody,
+  ClaimResponse,
+  DelinquencyAccepted,
+  DelinquencyBody,
+  OutcomeBody,
+  OutcomeParams,
+  OutcomeResponse,
+  QueueParams,
+  SnapshotBatch,
+  WorklistSizes,
+} from '../collection-schemas.js';
+import { ApiError } from '../errors.js';
 import { actingCollector } from '../plugins/auth.js';
 import { ErrorSchema } from '../schemas.js';
 import { registerQueueBoard } from './queue-board.js';
@@ -32,12 +43,6 @@ export interface CollectionRoutesOptions {
 }
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
-const QueueParam = z.enum(QUEUES).describe('worklist queue');
-
-const invalid = (issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: (string | number)[] = []) => {
-  const details = zodDetails(issues, prefix);
-  return new ApiError('ARREARS_VALIDATION', `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details);
-};
 
 /** Redis refusing or timing out means the worklists are unavailable, not that the request was wrong. */
 function storeError(err: unknown): never {
@@ -47,26 +52,16 @@ function storeError(err: unknown): never {
   throw err;
 }
 
-const ItemSchema = z.object({
-  accountId: z.string(),
-  asOf: z.string(),
-  queue: z.enum(QUEUES),
-  channel: z.string(),
-  cadenceDays: z.number(),
-  priority: z.number().describe('expected loss at risk, adjusted for recency and broken promises'),
-  pd: z.number(),
-  dpd: z.number(),
-  outstanding: z.number(),
-  jurisdiction: z.string(),
-  timezone: z.string().nullable(),
-  variant: z.string(),
-  tier: z.string(),
-  reasons: z.array(z.string()).describe('model reason codes'),
-  leaseUntil: z.number().describe('epoch ms; report the outcome before then'),
-  brokenPromises: z.number(),
-  model: z.string(),
-  policy: z.string(),
-});
+/**
+ * The delinquency body's validator: the one member of DelinquencyBody the body's shape asks for (a
+ * batch when it has `items`), so each bad field is named with its full path (`items.3.timezone`)
+ * instead of the union's "matches no option".
+ */
+function byShape(batchMax: number) {
+  const one = validatorCompiler({ schema: SnapshotSchema, method: 'POST', url: '/v1/delinquencies', httpPart: 'body' });
+  const batch = validatorCompiler({ schema: SnapshotBatch(batchMax), method: 'POST', url: '/v1/delinquencies', httpPart: 'body' });
+  return () => (data: unknown) => (typeof data === 'object' && data !== null && 'items' in data ? batch : one)(data);
+}
 
 async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOptions): Promise<void> {
   const app = base.withTypeProvider<ZodTypeProvider>();
@@ -79,25 +74,18 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
     '/v1/delinquencies',
     {
       config: { role: 'scorer' },
+      validatorCompiler: byShape(opts.batchMax),
       schema: {
+        operationId: 'enqueueDelinquencies',
         summary: 'Enqueue delinquency snapshots',
         description: `One snapshot, or { items: [...] } with up to ${opts.batchMax}. They are scored in chunks by the worker and placed on worklists. (accountId, asOf) is the idempotency key: the same snapshot twice is assigned once.`,
         tags: ['collection'],
-        body: z.record(z.string(), z.unknown()).describe('a snapshot (accountId, asOf, dpd, outstanding, jurisdiction, timezone, flags, features) or { items: [snapshot, ...] }'),
-        response: { 202: z.object({ accepted: z.number().int(), jobs: z.array(z.string()) }), ...errors },
+        body: DelinquencyBody(opts.batchMax),
+        response: { 202: DelinquencyAccepted, ...errors },
       },
     },
     async (req, reply) => {
-      let snapshots: Snapshot[];
-      if ('items' in req.body) {
-        const parsed = z.strictObject({ items: z.array(SnapshotSchema).min(1).max(opts.batchMax, `at most ${opts.batchMax} items per request`) }).safeParse(req.body);
-        if (!parsed.success) throw invalid(parsed.error.issues);
-        snapshots = parsed.data.items;
-      } else {
-        const parsed = SnapshotSchema.safeParse(req.body);
-        if (!parsed.success) throw invalid(parsed.error.issues);
-        snapshots = [parsed.data];
-      }
+      const snapshots = 'items' in req.body ? req.body.items : [req.body];
       const jobs = await enqueueSnapshots(queue, snapshots, { chunkSize: opts.chunkSize, now: now() }).catch(storeError);
       return reply.code(202).send({ accepted: snapshots.length, jobs });
     },
@@ -108,17 +96,11 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
     {
       config: { role: 'collector' },
       schema: {
+        operationId: 'getWorklists',
         summary: 'Worklist sizes',
         description: 'Per queue: ready (claimable once the compliance gate agrees), waiting (not before a time: cadence, contact window, promise to pay) and leased. Plus the intake backlog.',
         tags: ['collection'],
-        response: {
-          200: z.object({
-            queues: z.record(z.string(), z.object({ ready: z.number(), waiting: z.number(), leased: z.number() })),
-            intake: z.record(z.string(), z.number()),
-            policy: z.string(),
-          }),
-          ...errors,
-        },
+        response: { 200: WorklistSizes, ...errors },
       },
     },
     async () => {
@@ -132,12 +114,13 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
     {
       config: { role: 'collector' },
       schema: {
+        operationId: 'claimWorklistItems',
         summary: 'Lease the next contactable items',
         description: 'Leases up to n of the highest-priority items that may be contacted now under the jurisdiction rules, to one collector, until leaseUntil. An expired lease goes back to the queue.',
         tags: ['collection'],
-        params: z.object({ queue: QueueParam }),
-        body: z.strictObject({ collectorId: CollectorId.optional().describe("defaults to the API key's name; another id only where the key's entry lists it"), n: z.number().int().min(1).max(maxClaim).default(10) }),
-        response: { 200: z.object({ items: z.array(ItemSchema) }), ...errors },
+        params: QueueParams,
+        body: ClaimBody(maxClaim),
+        response: { 200: ClaimResponse, ...errors },
       },
     },
     async (req) => {
@@ -153,27 +136,23 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
     {
       config: { role: 'collector' },
       schema: {
+        operationId: 'recordOutcome',
         summary: 'Report an outcome',
         description:
           'contacted, no_answer, wrong_number, paid, promise_to_pay { amount, date } (pauses until the date; re-queued with raised priority if broken), dispute (pauses until a snapshot clears it), cease (stops contact). Only the collector holding the lease may report.',
         tags: ['collection'],
-        params: z.object({ queue: QueueParam, accountId: AccountId }),
-        body: z.strictObject({
-          collectorId: CollectorId.optional(),
-          outcome: z.record(z.string(), z.unknown()).describe('{ type, amount?, date? }'),
-          agency: z.string().min(1).max(64).optional().describe('reporting agency (CN caps count calls across agencies)'),
-        }),
-        response: { 200: z.object({ accountId: z.string(), state: z.string() }), ...errors },
+        params: OutcomeParams,
+        body: OutcomeBody,
+        response: { 200: OutcomeResponse, ...errors },
       },
     },
     async (req) => {
-      const parsed = OutcomeSchema.safeParse(req.body.outcome);
-      if (!parsed.success) throw invalid(parsed.error.issues, ['outcome']);
+      const outcome = req.body.outcome;
       const collector = actingCollector(req.principal, req.body.collectorId);
       const { queue: q, accountId } = req.params;
       let r;
       try {
-        r = await service.recordOutcome(q, accountId, collector, parsed.data, now(), req.body.agency, req.principal?.name);
+        r = await service.recordOutcome(q, accountId, collector, outcome, now(), req.body.agency, req.principal?.name);
       } catch (e) {
         if (e instanceof OutcomeError) throw new ApiError('ARREARS_VALIDATION', e.message, [{ path: e.path, issue: e.message }]);
         storeError(e);
@@ -183,8 +162,8 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
         if (r.reason === 'wrong_queue') throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not on the ${q} queue`);
         throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (the lease expired or another collector holds it)`);
       }
-      counters.outcomes.inc({ queue: q, type: parsed.data.type });
-      return { accountId, state: r.state };
+      counters.outcomes.inc({ queue: q, type: outcome.type });
+      return { accountId, state: r.state as z.output<typeof OutcomeResponse>['state'] };
     },
   );
 
@@ -193,16 +172,17 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
     {
       config: { role: 'collector' },
       schema: {
+        operationId: 'getAccount',
         summary: 'An account: current assignment and history',
         tags: ['collection'],
-        params: z.object({ id: AccountId }),
-        response: { 200: z.object({ assignment: z.record(z.string(), z.unknown()), history: z.array(z.unknown()) }), ...errors },
+        params: AccountParams,
+        response: { 200: AccountResponse, ...errors },
       },
     },
     async (req) => {
       const a = await service.account(req.params.id).catch(storeError);
       if (!a) throw new ApiError('ARREARS_NOT_FOUND', `no account ${req.params.id}`);
-      return a;
+      return a as z.output<typeof AccountResponse>;
     },
   );
 

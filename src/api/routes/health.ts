@@ -16,7 +16,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
 
   app.get(
     '/health/live',
-    { config: { role: 'public', alwaysOn: true }, schema: { tags: ['operations'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    { config: { role: 'public', alwaysOn: true }, schema: { operationId: 'getLiveness', tags: ['operations'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -25,6 +25,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
     {
       config: { role: 'public' },
       schema: {
+        operationId: 'getReadiness',
         tags: ['operations'],
         summary: 'Readiness: a model is loaded and warm',
         response: {
@@ -58,7 +59,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
     },
   );
 
-  app.get('/metrics', { config: { role: 'public', alwaysOn: true }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  app.get('/metrics', { config: { role: 'public', alwaysOn: true }, schema: { operationId: 'getMetrics', tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.type(app.metrics.registry.contentType);
     return app.metrics.registry.metrics();
   });

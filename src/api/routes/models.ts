@@ -37,6 +37,7 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
     {
       config: { role: 'scorer' },
       schema: {
+        operationId: 'listModels',
         summary: 'List model bundles',
         description: 'Every bundle in the registry with its test metrics; marks the champion, the challenger and what this instance serves.',
         tags: ['models'],
@@ -68,6 +69,7 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
     {
       config: { role: 'scorer' },
       schema: {
+        operationId: 'getModel',
         summary: 'One bundle in detail',
         description: 'Features, metrics (train, validation, test), tiers, scaling, calibration method, data fingerprint, importance, fairness and the PSI baseline.',
         tags: ['models'],
@@ -110,6 +112,7 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'promoteModel',
         summary: 'Promote a bundle (admin)',
         description:
           'Validates, loads and warms up the bundle, records it in registry.json, then swaps it in atomically; requests in flight finish on the old model. A corrupt bundle is refused (422) and the old model keeps serving. `{"as":"challenger"}` makes it the shadow challenger instead. Other instances follow through the registry watch and Redis pub/sub.',

@@ -19,6 +19,7 @@ const monitoringRoutes: FastifyPluginAsync = async (base) => {
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'getDrift',
         summary: 'Score drift (PSI)',
         description:
           "Population stability index of this instance's recent champion scores (points; the last 10,000) against the training baseline stored in the bundle, over the baseline's own bins. < 0.1 stable, 0.1-0.25 some shift, > 0.25 major shift; null below 100 scores.",
@@ -48,6 +49,7 @@ const monitoringRoutes: FastifyPluginAsync = async (base) => {
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'getShadowComparison',
         summary: 'Champion vs challenger on live traffic',
         description:
           'When the registry names a challenger, every scored borrower is also scored by it (after the response, never returned). PD pairs are kept in a ring of the last 10,000; this summarises them.',

@@ -79,6 +79,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
     {
       config: { role: 'scorer' },
       schema: {
+        operationId: 'scoreBorrower',
         summary: 'Score one borrower',
         description: "PD, points, tier and up to 4 reason codes from the champion model. Every feature of the model's bundle is required (null = unknown); unknown fields are reported in warnings.",
         tags: ['scoring'],
@@ -101,6 +102,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
     {
       config: { role: 'scorer' },
       schema: {
+        operationId: 'scoreBorrowers',
         summary: 'Score many borrowers',
         description: `Up to ${opts.batchMax} items, each shaped like the POST /v1/scores body. Results come back in order; an invalid item gets its own error and does not fail the batch. One model scores the whole batch, in slices that let other requests through.`,
         tags: ['scoring'],
@@ -162,6 +164,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
       {
         config: { role: 'scorer' },
         schema: {
+          operationId: 'benchNoop',
           hide: true,
           body: ScoreEnvelope,
           response: { 200: z.object({ ok: z.literal(true) }), ...errorResponses },
