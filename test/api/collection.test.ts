@@ -231,6 +231,20 @@ describe('worklists, claims and outcomes', () => {
 });
 
 describe('when Redis is unreachable', () => {
+  it('an app started without Redis still answers /metrics: worklist gauges empty, each failed scrape counted', async () => {
+    const a = await start({ config: { ...cfg, redisUrl: 'redis://127.0.0.1:1' } });
+    others.push(a);
+    for (const scrapes of [1, 2]) {
+      const r = await a.inject({ method: 'GET', url: '/metrics' });
+      expect(r.statusCode).toBe(200);
+      expect(r.body).not.toMatch(/^arrears_worklist_items\{/m);
+      expect(r.body).not.toMatch(/^arrears_intake_jobs\{/m);
+      expect(r.body).toContain(`arrears_worklist_scrape_errors_total ${scrapes}`);
+      // The rest of the scrape is there: the serving model, for one.
+      expect(r.body).toMatch(/^arrears_model_info\{role="champion",name="tiny"/m);
+    }
+  });
+
   it('intake answers 503 with the catalogue message and no internals', async () => {
     const { Redis } = await import('ioredis');
     const dead = new Redis({ port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });

@@ -2,6 +2,10 @@
  * Worklist metrics on the API's Prometheus registry: how much work waits in each queue (read from
  * Redis at scrape time, so every API instance reports the same shared truth), the intake backlog,
  * and what collectors do (items claimed, outcomes reported), counted by the instance that served them.
+ *
+ * Every Redis read a scrape makes is bounded in time: BullMQ waits for a connection that has never
+ * been up (an API started while Redis is unreachable) instead of failing, and a scrape must answer
+ * regardless, with the HTTP and model metrics.
  */
 import { Counter, Gauge } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
@@ -12,13 +16,36 @@ export interface WorklistSources {
   jobCounts(): Promise<Record<string, number>>;
 }
 
+/** How long a scrape waits for a Redis read before it reports the worklist gauges empty. */
+export const SCRAPE_READ_TIMEOUT_MS = 2_000;
+
+/**
+ * `read()`, failing after `ms`. One read at a time: while an earlier read still waits on a Redis
+ * that never answered, later scrapes wait on that one rather than pile up reads of their own.
+ */
+function bounded<T>(what: string, read: () => Promise<T>, ms: number): () => Promise<T> {
+  let inflight: Promise<T> | null = null;
+  return () => {
+    const current = (inflight ??= read().finally(() => {
+      inflight = null;
+    }));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis for ${what} within ${ms} ms`)), ms);
+    });
+    return Promise.race([current, late]).finally(() => clearTimeout(timer));
+  };
+}
+
 export interface WorklistCounters {
   claimed: Counter<'queue'>;
   outcomes: Counter<'queue' | 'type'>;
 }
 
-export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSources, log: FastifyBaseLogger): WorklistCounters {
+export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSources, log: FastifyBaseLogger, readTimeoutMs = SCRAPE_READ_TIMEOUT_MS): WorklistCounters {
   const registers = [metrics.registry];
+  const sizes = bounded('worklist sizes', () => src.sizes(), readTimeoutMs);
+  const jobCounts = bounded('intake job counts', () => src.jobCounts(), readTimeoutMs);
   // One scrape's reads, so the error counter (collected last) can count the scrape once.
   let scrape: { reads: Promise<boolean>[] } | null = null;
   let failedScrapes = 0;
@@ -46,7 +73,7 @@ export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSource
     labelNames: ['queue', 'state'],
     registers,
     collect: reading('worklist sizes', async (g) => {
-      for (const [queue, s] of Object.entries(await src.sizes())) for (const [state, n] of Object.entries(s)) g.set({ queue, state }, n);
+      for (const [queue, s] of Object.entries(await sizes())) for (const [state, n] of Object.entries(s)) g.set({ queue, state }, n);
     }),
   });
   new Gauge({
@@ -55,7 +82,7 @@ export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSource
     labelNames: ['state'],
     registers,
     collect: reading('intake job counts', async (g) => {
-      for (const [state, n] of Object.entries(await src.jobCounts())) g.set({ state }, n);
+      for (const [state, n] of Object.entries(await jobCounts())) g.set({ state }, n);
     }),
   });
   // Registered after the gauges: the registry starts every metric's collect in registration order
