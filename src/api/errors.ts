@@ -59,9 +59,6 @@ export class ApiError extends Error {
   }
 }
 
-export const errorBody = (code: ErrorCode, message?: string, details: ErrorDetail[] = []): ErrorBody =>
-  new ApiError(code, message, details).toBody();
-
 /** Turns zod issues into details, prefixing each path (e.g. `features`). Never echoes input values. */
 export function zodDetails(
   issues: readonly { path: readonly PropertyKey[]; message: string }[],
