@@ -49,11 +49,8 @@ export const MetricsSchema = z.object({
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
-export const CalibrationSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('platt'), a: finite, b: finite }),
-  /** Piecewise-linear interpolation through (x, y) on the blended logit; x ascending. */
-  z.object({ method: z.literal('isotonic'), x: z.array(finite).min(2), y: z.array(finite).min(2) }),
-]);
+/** Platt scaling of the blended logit: PD = sigmoid(a * z + b). */
+export const CalibrationSchema = z.object({ method: z.literal('platt'), a: finite, b: finite });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 
 export const ScalingSchema = z.object({

@@ -13,20 +13,7 @@ export const logit = (p: number): number => {
 
 /** Calibrated PD from the blended (uncalibrated) logit. */
 export function calibrate(c: Calibration, z: number): number {
-  if (c.method === 'platt') return sigmoid(c.a * z + c.b);
-  const { x, y } = c;
-  if (z <= x[0]) return y[0];
-  const last = x.length - 1;
-  if (z >= x[last]) return y[last];
-  let lo = 0;
-  let hi = last;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (x[mid] <= z) lo = mid;
-    else hi = mid;
-  }
-  const t = (z - x[lo]) / (x[hi] - x[lo]);
-  return y[lo] + t * (y[hi] - y[lo]);
+  return sigmoid(c.a * z + c.b);
 }
 
 /** Points on the bundle's scale: basePoints at baseOdds (good:bad), plus pdo per doubling of the odds. */
