@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetConfig } from '../src/domain/dataset-config.js';
 import type { FeatureState } from '../src/domain/encoding.js';
-import { calibrate } from '../src/domain/scoring.js';
+import { blendLogit, calibrate, predictPd, scorecardLogit, type Scorecard } from '../src/domain/prediction.js';
 import type { BackendPreference } from '../src/model/backend.js';
 import { zeroInputs, type Ablation } from './ablation.js';
 import { averagingCorrection, fitPlatt } from './calibrate.js';
@@ -105,15 +105,11 @@ export function planSearch(cands: NetParams[], rows: number, width: number, fold
 
 const since = (t: number) => (performance.now() - t) / 1000;
 
-function scorecardLogits(sc: { intercept: number; coef: number[] }, woe: Float32Array, f: number, rows: Int32Array): Float32Array {
-  return Float32Array.from(rows, (r) => {
-    let z = sc.intercept;
-    for (let j = 0; j < f; j++) z += sc.coef[j] * woe[r * f + j];
-    return z;
-  });
+function scorecardLogits(sc: Scorecard, woe: Float32Array, f: number, rows: Int32Array): Float32Array {
+  return Float32Array.from(rows, (r) => scorecardLogit(sc, woe, r * f));
 }
 
-const blend = (zs: Float32Array, zn: Float32Array | null, w: number) => Float64Array.from(zs, (v, i) => (1 - w) * v + (zn ? w * zn[i] : 0));
+const blend = (zs: Float32Array, zn: Float32Array | null, w: number) => Float64Array.from(zs, (v, i) => blendLogit(w, v, zn ? zn[i] : 0));
 
 export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promise<Trained> {
   const seconds: Record<string, number> = {};
@@ -259,7 +255,7 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   const pdFor = (rows: Int32Array) => {
     const zs = scorecardLogits(scorecard, enc.woe, f, rows);
     const zn = bestW > 0 ? predictLogits(network, X, rows) : null;
-    return Float64Array.from(blend(zs, zn, bestW), (v) => calibrate(calibration, v));
+    return Float64Array.from(zs, (v, i) => predictPd({ scorecard, blendWeight: bestW, calibration }, v, zn ? zn[i] : 0));
   };
   const oofPd = new Float64Array(learn.length);
   const oofAll = blend(oofS, oofN, bestW);
