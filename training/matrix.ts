@@ -4,7 +4,7 @@
  */
 import { encodeFeature, featureWoe, type FeatureState, type RawValue } from '../src/domain/encoding.js';
 import { featureBlocks, inputWidth } from '../src/domain/encoding-layout.js';
-import type { Column } from './data.js';
+import type { Column } from './read.js';
 
 export interface Encoded {
   /** rows × width network inputs. */

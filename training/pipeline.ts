@@ -11,7 +11,7 @@ import { blendLogit, calibrate, predictPd, scorecardLogit, type Scorecard } from
 import type { BackendPreference } from '../src/model/backend.js';
 import { zeroInputs, type Ablation } from './ablation.js';
 import { averagingCorrection, fitPlatt } from './calibrate.js';
-import { loadDataset, type Dataset } from './data.js';
+import { loadDataset, type Dataset } from './read.js';
 import { FoldPool } from './fold-pool.js';
 import { makeFolds, type Fold } from './folds.js';
 import { logloss } from '../src/domain/metrics.js';

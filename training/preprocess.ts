@@ -4,7 +4,7 @@
  */
 import type { CategoricalState, FeatureState, NumericState } from '../src/domain/encoding.js';
 import type { FeatureSpec } from '../src/domain/dataset-config.js';
-import type { Column } from './data.js';
+import type { Column } from './read.js';
 
 /** Hyperparameters of the binning; learned values live in the fitted state. */
 export interface BinningParams {

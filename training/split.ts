@@ -4,7 +4,7 @@
  */
 import type { DatasetConfig } from '../src/domain/dataset-config.js';
 import { mulberry32, shuffle } from '../src/domain/random.js';
-import { DataError, type Dataset } from './data.js';
+import { DataError, type Dataset } from './read.js';
 
 export interface Split {
   train: Int32Array;
