@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { initBackend } from '../src/model/backend.js';
-import { writeBundle } from './bundle-writer.js';
+import { writeBundle } from './write.js';
 import { readDatasetConfig } from './config-file.js';
 import { parseDuration } from './duration.js';
 import { trainPipeline } from './pipeline.js';

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { auc, brier, ece, eceNoise, summarize } from '../../src/domain/metrics.js';
 import { ABLATIONS, type Ablation } from '../../training/ablation.js';
 import { initBackend } from '../../src/model/backend.js';
-import { writeBundle } from '../../training/bundle-writer.js';
+import { writeBundle } from '../../training/write.js';
 import { parseDuration } from '../../training/duration.js';
 import { readDatasetConfig } from '../../training/config-file.js';
 import { writeRowsCsv } from '../../training/export-split.js';

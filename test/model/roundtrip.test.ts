@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
 import { BundleError, loadChampion, loadModel } from '../../src/model/load.js';
 import { readRegistry } from '../../src/model/registry.js';
-import { writeBundle } from '../../training/bundle-writer.js';
+import { writeBundle } from '../../training/write.js';
 import { readDatasetConfig } from '../../training/config-file.js';
 import { trainPipeline, type Trained } from '../../training/pipeline.js';
 import { featureRows } from '../helpers/feature-rows.js';
