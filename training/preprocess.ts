@@ -1,10 +1,14 @@
 /**
- * Fits the preprocessing state on train rows only (scikit-learn's fit contract: learn plain,
- * serialisable state; the transform is `src/domain/encoding.ts`, shared with serving).
+ * The preprocess step: fits the preprocessing state on the learn rows only (scikit-learn's fit
+ * contract: learn plain, serialisable state; the transform is `src/domain/encoding.ts`, shared
+ * with serving), then encodes every row into the inputs the fitting steps read.
  */
 import type { CategoricalState, FeatureState, NumericState } from '../src/domain/encoding.js';
 import type { FeatureSpec } from '../src/domain/dataset-config.js';
-import type { Column } from './read.js';
+import { zeroInputs, type Ablation } from './ablation.js';
+import { encodeRows } from './matrix.js';
+import type { Matrix } from './network.js';
+import type { Column, Dataset } from './read.js';
 
 /** Hyperparameters of the binning; learned values live in the fitted state. */
 export interface BinningParams {
@@ -229,4 +233,27 @@ export function fitPreprocessing(specs: FeatureSpec[], cols: Column[], label: Ui
     const c = cols[j];
     return c.kind === 'numeric' ? fitNumeric(s, c.values, label, train, p) : fitCategorical(s, c.values, label, train, p);
   });
+}
+
+/** What the fitting steps read: the fitted states and every row encoded with them. */
+export interface Inputs {
+  states: FeatureState[];
+  /** Network inputs and labels, in SharedArrayBuffers: worker threads read them without a copy. */
+  network: Matrix;
+  /** WoE inputs (one column per feature) and labels: the scorecard's. */
+  woe: Matrix;
+}
+
+/** Fits the states on the learn rows, encodes every row, and zeroes the columns an ablation removes. */
+export function preprocess(specs: FeatureSpec[], ds: Dataset, learn: Int32Array, p: BinningParams, ablations: ReadonlySet<Ablation>, log: (msg: string) => void): Inputs {
+  const states = fitPreprocessing(specs, ds.features, ds.label, learn, p);
+  const all = Int32Array.from({ length: ds.ids.length }, (_, i) => i);
+  const enc = encodeRows(states, ds.features, all, true);
+  const zeroed = zeroInputs(enc.x, enc.width, states, ablations);
+  if (ablations.size) log(`ablation: ${[...ablations].join(', ')}${zeroed ? ` (${zeroed} input columns zeroed)` : ''}`);
+  const y = Float32Array.from(ds.label);
+  const yShared = new Float32Array(new SharedArrayBuffer(y.byteLength));
+  yShared.set(y);
+  log(`${states.length} features -> ${enc.width} network inputs`);
+  return { states, network: { x: enc.x, y: yShared, width: enc.width }, woe: { x: enc.woe, y, width: states.length } };
 }
