@@ -14,13 +14,13 @@ import { blendAndCalibrate } from './blend-and-calibrate.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { FoldPool } from './fold-pool.js';
 import { fitNetworks, type Networks } from './networks.js';
-import { DEFAULT_BINNING, preprocess } from './preprocess.js';
+import { preprocess } from './preprocess.js';
 import { loadDataset, type Dataset } from './read.js';
 import { register } from './register.js';
-import { fitScorecard, SCORECARD_PARAMS } from './scorecard.js';
-import { NETWORK_CANDIDATES, searchNetworks, type SearchResult } from './search.js';
+import { fitScorecard, scorecardParams } from './scorecard.js';
+import { searchNetworks, type SearchResult } from './search.js';
 import { splitForTraining, type Split } from './split.js';
-import { DEFAULT_SCALING, writeBundle, type WriteOptions, type Written } from './write.js';
+import { writeBundle, type WriteOptions, type Written } from './write.js';
 
 type Log = (msg: string) => void;
 
@@ -74,6 +74,7 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   const seconds: Record<string, number> = {};
   const run = <T>(name: Step, what: string, fn: (log: Log) => T | Promise<T>) => step(name, what, o.log, seconds, fn);
   const ablations = o.ablations ?? new Set<Ablation>();
+  const hp = cfg.training;
 
   const ds = await run('read', 'reading data', (log) => loadDataset(cfg, { configPath: o.configPath, dataDir: o.dataDir, log }));
   const { split, learn, folds } = await run('split', 'splitting', (log) => {
@@ -81,15 +82,15 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
     log(`train ${s.split.train.length}, validation ${s.split.validation.length}, test ${s.split.test.length} (${cfg.split.method}); ${s.folds.length > 1 ? `${s.folds.length}-fold cross-fitting over train + validation` : 'validation held out'}`);
     return s;
   });
-  const inputs = await run('preprocess', 'fitting preprocessing on the learn rows', (log) => preprocess(cfg.features, ds, learn, DEFAULT_BINNING, ablations, log));
-  const scorecard = await run('scorecard', 'scorecard: logistic regression on WoE, per fold', (log) => fitScorecard(inputs.woe, folds, SCORECARD_PARAMS, o.seed, log));
+  const inputs = await run('preprocess', 'fitting preprocessing on the learn rows', (log) => preprocess(cfg.features, ds, learn, hp.binning, ablations, log));
+  const scorecard = await run('scorecard', 'scorecard: logistic regression on WoE, per fold', (log) => fitScorecard(inputs.woe, folds, scorecardParams(hp.scorecard), o.seed, log));
   const pool = new FoldPool();
   let search: SearchResult;
   let networks: Networks;
   try {
     const fit = pool.fitter(o.backend, inputs.network, (m) => o.log(`          ${m}`));
     const searchOptions = { budgetSeconds: o.budgetSeconds, seed: o.seed, firstOnly: ablations.has('no-search') };
-    search = await run('search', 'network search on the first fold', (log) => searchNetworks(NETWORK_CANDIDATES, folds, inputs.network.width, fit, pool.size, { ...searchOptions, log }));
+    search = await run('search', 'network search on the first fold', (log) => searchNetworks(hp.network.candidates, folds, inputs.network.width, fit, pool.size, { ...searchOptions, log }));
     networks = await run('networks', 'networks: the chosen candidate on every fold', (log) => fitNetworks(search, folds, fit, pool.size, { seed: o.seed, singleNetwork: ablations.has('single-network'), log }));
   } finally {
     await pool.close();
@@ -98,7 +99,7 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
     blendAndCalibrate({ network: inputs.network, woe: inputs.woe, label: ds.label, folds, learn, test: split.test }, scorecard, networks, ablations, log),
   );
   const fitted = { cfg, ds, split, learn, states: inputs.states, scorecard: scorecard.scorecard, pd: blended.pd };
-  const evaluation = await run('evaluate', 'evaluating on the test rows', () => evaluate(fitted, DEFAULT_SCALING));
+  const evaluation = await run('evaluate', 'evaluating on the test rows', () => evaluate(fitted, hp.scaling));
 
   return {
     ...fitted,
@@ -114,8 +115,6 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
       blend: blended.blendLog,
       averaging: blended.averaging,
       memberHeldOutLogLoss: networks.members.map((m) => m.valLoss),
-      scorecardParams: SCORECARD_PARAMS,
-      binning: DEFAULT_BINNING,
     },
     seconds,
   };

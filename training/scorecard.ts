@@ -3,20 +3,15 @@
  * with no hidden layer and non-negative weights (WoE is risk-oriented, so a sensible coefficient is
  * >= 0), then averaged into the one scorecard that is served.
  */
+import type { Hyperparameters } from '../src/domain/hyperparameters.js';
 import type { Scorecard } from '../src/domain/prediction.js';
 import type { Fold } from './folds.js';
 import { fitNet, type FitResult, type Matrix, type NetParams } from './network.js';
 
-export const SCORECARD_PARAMS: NetParams = {
-  hidden: [],
-  dropout: 0,
-  l2: 0,
-  learningRate: 0.05,
-  batchSize: 1024,
-  maxEpochs: 60,
-  patience: 4,
-  nonNegative: true,
-};
+/** The scorecard as a network: no hidden layer, no dropout, non-negative weights. */
+export function scorecardParams(hp: Hyperparameters['scorecard']): NetParams {
+  return { hidden: [], dropout: 0, nonNegative: true, ...hp };
+}
 
 export interface FittedScorecard {
   /** The fold scorecards' average: what is served. */

@@ -8,17 +8,6 @@ import type { Fold } from './folds.js';
 import type { FitResult, NetParams } from './network.js';
 
 /**
- * Network candidates, tried in pairs (one per core) on the first fold while the budget allows;
- * the best on held-out log loss trains every fold. Pairs have similar costs so neither core idles.
- */
-export const NETWORK_CANDIDATES: NetParams[] = [
-  { hidden: [64, 32], dropout: 0.1, l2: 1e-5, learningRate: 2e-3, batchSize: 1024, maxEpochs: 40, patience: 4 },
-  { hidden: [96, 48], dropout: 0.2, l2: 1e-5, learningRate: 1e-3, batchSize: 1024, maxEpochs: 40, patience: 4 },
-  { hidden: [32, 16], dropout: 0.05, l2: 1e-4, learningRate: 3e-3, batchSize: 1024, maxEpochs: 40, patience: 4 },
-  { hidden: [128, 64], dropout: 0.3, l2: 1e-5, learningRate: 1e-3, batchSize: 1024, maxEpochs: 40, patience: 4 },
-];
-
-/**
  * Projected seconds to fit one network on `rows` rows: multiply-adds per row (forward and backward,
  * about 3x forward) over a throughput measured for the wasm backend on this class of machine, times
  * a typical epoch count under early stopping. Only used to decide how much search fits the budget.

@@ -6,13 +6,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUNDLE_SCHEMA_VERSION, BundleSchema, type Bundle, type Scaling } from '../src/domain/bundle.js';
+import { BUNDLE_SCHEMA_VERSION, BundleSchema, type Bundle } from '../src/domain/bundle.js';
 import { inputWidth } from '../src/domain/encoding.js';
 import { fileSaver } from '../src/model/io.js';
 import type { Trained } from './pipeline.js';
 import { renderReport } from './report.js';
-
-export const DEFAULT_SCALING: Scaling = { basePoints: 600, baseOdds: 50, pdo: 20, min: 300, max: 900 };
 
 function csvCell(v: string): string {
   return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
@@ -80,7 +78,7 @@ export async function writeBundle(t: Trained, o: WriteOptions): Promise<Written>
       blendWeight: t.blendWeight,
     },
     calibration: t.calibration,
-    scaling: DEFAULT_SCALING,
+    scaling: t.cfg.training.scaling,
     tiers: e.tiers,
     metrics: e.metrics,
     calibrationTable: e.calibrationTable,
@@ -88,6 +86,7 @@ export async function writeBundle(t: Trained, o: WriteOptions): Promise<Written>
     fairness: e.fairness,
     importance: e.importance,
     training: { seed: o.seed, backend: o.backend, seconds: { ...t.seconds, total: o.totalSeconds }, selection: t.selection },
+    hyperparameters: t.cfg.training,
   };
   BundleSchema.parse(bundle);
 

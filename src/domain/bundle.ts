@@ -4,6 +4,7 @@
  * hand-edited bundle is refused with the field that is wrong.
  */
 import { z } from 'zod';
+import { TrainingSpec } from './hyperparameters.js';
 
 export const BUNDLE_SCHEMA_VERSION = 1;
 
@@ -106,5 +107,7 @@ export const BundleSchema = z.object({
   fairness: z.array(z.any()),
   importance: z.array(z.object({ feature: z.string(), value: finite })),
   training: z.record(z.string(), z.any()),
+  /** The hyperparameters the bundle was trained with, every key resolved (absent from older bundles). */
+  hyperparameters: TrainingSpec.optional(),
 });
 export type Bundle = z.infer<typeof BundleSchema>;
