@@ -89,8 +89,9 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   let networks: Networks;
   try {
     const fit = pool.fitter(o.backend, inputs.network, (m) => o.log(`          ${m}`));
-    const searchOptions = { budgetSeconds: o.budgetSeconds, seed: o.seed, firstOnly: ablations.has('no-search') };
-    search = await run('search', 'network search on the first fold', (log) => searchNetworks(hp.network.candidates, folds, inputs.network.width, fit, pool.size, { ...searchOptions, log }));
+    search = await run('search', 'network search on the first fold', (log) =>
+      searchNetworks(hp.network.candidates, folds, inputs.network.width, fit, pool.size, { budgetSeconds: o.budgetSeconds, seed: o.seed, firstOnly: ablations.has('no-search'), log }),
+    );
     networks = await run('networks', 'networks: the chosen candidate on every fold', (log) => fitNetworks(search, folds, fit, pool.size, { seed: o.seed, singleNetwork: ablations.has('single-network'), log }));
   } finally {
     await pool.close();
