@@ -4,7 +4,8 @@
  * is the same as dropping them from the network. Bundles trained with an ablation are for
  * measurement only.
  */
-import { featureWidth, type FeatureState } from '../src/domain/encoding.js';
+import type { FeatureState } from '../src/domain/encoding.js';
+import { inputRoles, type ColumnRole } from '../src/domain/encoding-layout.js';
 
 export const ABLATIONS = {
   'no-ple': 'network without piecewise-linear encodings',
@@ -18,30 +19,16 @@ export const ABLATIONS = {
 } as const;
 export type Ablation = keyof typeof ABLATIONS;
 
-type Role = 'woe' | 'raw' | 'flag' | 'ple' | 'onehot';
-
-/** The role of each network input column, in encoding order (see src/domain/encoding.ts). */
-export function inputRoles(states: readonly FeatureState[]): Role[] {
-  const roles: Role[] = [];
-  for (const s of states) {
-    if (s.kind === 'categorical') {
-      roles.push('woe');
-      for (let i = 1; i < featureWidth(s); i++) roles.push('onehot');
-    } else {
-      roles.push('woe', 'raw', 'flag');
-      for (let i = 0; i < s.specials.length; i++) roles.push('flag');
-      for (let i = 1; i < s.knots.length; i++) roles.push('ple');
-    }
-  }
-  return roles;
-}
+/** The input columns each input ablation removes, by what they carry. */
+const REMOVES: Partial<Record<Ablation, readonly ColumnRole[]>> = {
+  'no-ple': ['ple'],
+  'no-woe-input': ['woe'],
+  'no-indicators': ['missing', 'special'],
+};
 
 /** Zeroes the input columns an ablation removes; returns how many columns it zeroed. */
 export function zeroInputs(x: Float32Array, width: number, states: readonly FeatureState[], ablations: ReadonlySet<Ablation>): number {
-  const off = new Set<Role>();
-  if (ablations.has('no-ple')) off.add('ple');
-  if (ablations.has('no-woe-input')) off.add('woe');
-  if (ablations.has('no-indicators')) off.add('flag');
+  const off = new Set([...ablations].flatMap((a) => REMOVES[a] ?? []));
   if (off.size === 0) return 0;
   const cols = inputRoles(states)
     .map((r, i) => (off.has(r) ? i : -1))

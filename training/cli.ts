@@ -5,10 +5,9 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { initBackend } from '../src/model/backend.js';
-import { writeBundle } from './bundle-writer.js';
 import { readDatasetConfig } from './config-file.js';
 import { parseDuration } from './duration.js';
-import { trainPipeline } from './pipeline.js';
+import { publish, trainPipeline } from './pipeline.js';
 
 const USAGE = `usage: npm run train -- --config <dataset config.json> [options]
 
@@ -68,9 +67,8 @@ async function main(): Promise<number> {
   };
   log(`arrears train: ${cfg.name} (config ${args.config}, seed ${seed}, budget ${budgetSeconds}s, tfjs backend ${backend})`);
   const trained = await trainPipeline(cfg, { configPath: args.config, dataDir: args.data, seed, budgetSeconds, backend: args.backend as 'auto', log });
-  log('step 7/7  evaluating on test rows and writing the bundle');
   const totalSeconds = (performance.now() - t0) / 1000;
-  const { dir, bundle, ref } = await writeBundle(trained, { modelsDir: args.out!, promote: args.promote!, seed, backend, totalSeconds, configText: text });
+  const { dir, bundle, ref } = await publish(trained, { modelsDir: args.out!, promote: args.promote!, seed, backend, totalSeconds, configText: text, log });
   const m = bundle.metrics.test;
   console.log(
     `\ntest  AUC ${m.auc.toFixed(4)}  Gini ${m.gini.toFixed(4)}  KS ${m.ks.toFixed(4)}  Brier ${m.brier.toFixed(5)}  log loss ${m.logloss.toFixed(5)}  ECE ${m.ece.toFixed(4)}  (${m.rows} rows)`,

@@ -5,7 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { DatasetConfig } from '../src/domain/dataset-config.js';
-import type { Dataset } from './data.js';
+import type { Dataset } from './read.js';
 
 function cell(v: string | number | null): string {
   if (v === null || (typeof v === 'number' && Number.isNaN(v))) return '';

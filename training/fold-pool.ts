@@ -1,10 +1,15 @@
 /** A small pool of training worker threads: one per core, each with its own tfjs backend. */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { BackendPreference } from '../src/model/backend.js';
+import type { Fold } from './folds.js';
 import type { FoldTask } from './fold-worker.js';
-import type { FitResult } from './network.js';
+import type { FitResult, Matrix, NetParams } from './network.js';
 
 type Progress = { epoch: number; loss: number; valLoss: number; best: boolean };
+
+/** Fits one network on one fold; `tag` names it in the per-epoch progress lines. */
+export type FitOnFold = (fold: Fold, params: NetParams, seed: number, tag: string) => Promise<FitResult>;
 
 export class FoldPool {
   private readonly workers: Worker[] = [];
@@ -61,6 +66,19 @@ export class FoldPool {
     } finally {
       this.release(w);
     }
+  }
+
+  /**
+   * Fits networks in this pool on `m`, whose arrays must live in SharedArrayBuffers (the workers
+   * read them without a copy), logging each epoch.
+   */
+  fitter(backend: BackendPreference, m: Matrix, log: (msg: string) => void): FitOnFold {
+    const x = m.x.buffer as SharedArrayBuffer;
+    const y = m.y.buffer as SharedArrayBuffer;
+    return (fold, params, seed, tag) =>
+      this.run({ backend, x, y, width: m.width, fitRows: fold.fit, holdRows: fold.hold, params, seed }, (e) =>
+        log(`${tag} epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(5)}  held-out ${e.valLoss.toFixed(5)}${e.best ? ' *' : ''}`),
+      );
   }
 
   async close(): Promise<void> {

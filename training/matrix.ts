@@ -2,8 +2,9 @@
  * Turns columnar training rows into model inputs with the serving encoder (`encodeFeature`,
  * `featureWoe`), a batch at a time, so training and serving cannot disagree on an input.
  */
-import { encodeFeature, featureWidth, featureWoe, inputWidth, type FeatureState, type RawValue } from '../src/domain/encoding.js';
-import type { Column } from './data.js';
+import { encodeFeature, featureWoe, type FeatureState, type RawValue } from '../src/domain/encoding.js';
+import { featureBlocks, inputWidth } from '../src/domain/encoding-layout.js';
+import type { Column } from './read.js';
 
 export interface Encoded {
   /** rows × width network inputs. */
@@ -26,17 +27,16 @@ export function encodeRows(states: readonly FeatureState[], cols: readonly Colum
   const n = rows.length;
   const x = new Float32Array(shared ? new SharedArrayBuffer(n * width * 4) : new ArrayBuffer(n * width * 4));
   const woe = new Float32Array(n * f);
-  let at = 0;
+  const blocks = featureBlocks(states);
   for (let j = 0; j < f; j++) {
     const s = states[j];
     const c = cols[j];
-    const w = featureWidth(s);
+    const at = blocks[j].offset;
     for (let i = 0; i < n; i++) {
       const v = value(c, rows[i]);
       woe[i * f + j] = featureWoe(s, v);
       encodeFeature(s, v, x, i * width + at);
     }
-    at += w;
   }
   return { x, woe, width, rows: n };
 }

@@ -1,34 +1,18 @@
 /**
- * Fits the preprocessing state on train rows only (scikit-learn's fit contract: learn plain,
- * serialisable state; the transform is `src/domain/encoding.ts`, shared with serving).
+ * The preprocess step: fits the preprocessing state on the learn rows only (scikit-learn's fit
+ * contract: learn plain, serialisable state; the transform is `src/domain/encoding.ts`, shared
+ * with serving), then encodes every row into the inputs the fitting steps read.
  */
 import type { CategoricalState, FeatureState, NumericState } from '../src/domain/encoding.js';
 import type { FeatureSpec } from '../src/domain/dataset-config.js';
-import type { Column } from './data.js';
+import type { Hyperparameters } from '../src/domain/hyperparameters.js';
+import { zeroInputs, type Ablation } from './ablation.js';
+import { encodeRows } from './matrix.js';
+import type { Matrix } from './network.js';
+import type { Column, Dataset } from './read.js';
 
-/** Hyperparameters of the binning; learned values live in the fitted state. */
-export interface BinningParams {
-  /** Fine quantile bins before merging. */
-  prebins: number;
-  /** A bin holds at least this share of the non-missing train rows. */
-  minBinShare: number;
-  /** Pseudo-count that shrinks the WoE of thin bins toward 0 (the prior). */
-  smoothing: number;
-  /** Piecewise-linear encoding segments. */
-  pleSegments: number;
-  /** Categories rarer than this share of train rows fold into "other". */
-  minCategoryShare: number;
-  maxCategories: number;
-}
-
-export const DEFAULT_BINNING: BinningParams = {
-  prebins: 20,
-  minBinShare: 0.02,
-  smoothing: 20,
-  pleSegments: 16,
-  minCategoryShare: 0.005,
-  maxCategories: 30,
-};
+/** Hyperparameters of the binning (the config's `training.binning`); learned values live in the fitted state. */
+export type BinningParams = Hyperparameters['binning'];
 
 interface Bin {
   hi: number; // upper edge (inclusive)
@@ -127,8 +111,8 @@ export function fitNumeric(spec: FeatureSpec, values: Float64Array, label: Uint8
   // Fine bins at quantile edges; equal values never straddle an edge.
   const fine: Bin[] = [];
   let start = 0;
-  for (let k = 1; k <= p.prebins && start < sorted.length; k++) {
-    let end = k === p.prebins ? sorted.length : Math.max(start + 1, Math.round((k * sorted.length) / p.prebins));
+  for (let k = 1; k <= p.maxBins && start < sorted.length; k++) {
+    let end = k === p.maxBins ? sorted.length : Math.max(start + 1, Math.round((k * sorted.length) / p.maxBins));
     while (end < sorted.length && sorted[end] === sorted[end - 1]) end++;
     let bad = 0;
     for (let i = start; i < end; i++) bad += sortedY[i];
@@ -224,9 +208,32 @@ export function fitCategorical(spec: FeatureSpec, values: (string | null)[], lab
 }
 
 /** Fits every feature's state on the train rows. */
-export function fitPreprocessing(specs: FeatureSpec[], cols: Column[], label: Uint8Array, train: Int32Array, p = DEFAULT_BINNING): FeatureState[] {
+export function fitPreprocessing(specs: FeatureSpec[], cols: Column[], label: Uint8Array, train: Int32Array, p: BinningParams): FeatureState[] {
   return specs.map((s, j) => {
     const c = cols[j];
     return c.kind === 'numeric' ? fitNumeric(s, c.values, label, train, p) : fitCategorical(s, c.values, label, train, p);
   });
+}
+
+/** What the fitting steps read: the fitted states and every row encoded with them. */
+export interface Inputs {
+  states: FeatureState[];
+  /** Network inputs and labels, in SharedArrayBuffers: worker threads read them without a copy. */
+  network: Matrix;
+  /** WoE inputs (one column per feature) and labels: the scorecard's. */
+  woe: Matrix;
+}
+
+/** Fits the states on the learn rows, encodes every row, and zeroes the columns an ablation removes. */
+export function preprocess(specs: FeatureSpec[], ds: Dataset, learn: Int32Array, p: BinningParams, ablations: ReadonlySet<Ablation>, log: (msg: string) => void): Inputs {
+  const states = fitPreprocessing(specs, ds.features, ds.label, learn, p);
+  const all = Int32Array.from({ length: ds.ids.length }, (_, i) => i);
+  const enc = encodeRows(states, ds.features, all, true);
+  const zeroed = zeroInputs(enc.x, enc.width, states, ablations);
+  if (ablations.size) log(`ablation: ${[...ablations].join(', ')}${zeroed ? ` (${zeroed} input columns zeroed)` : ''}`);
+  const y = Float32Array.from(ds.label);
+  const yShared = new Float32Array(new SharedArrayBuffer(y.byteLength));
+  yShared.set(y);
+  log(`${states.length} features -> ${enc.width} network inputs`);
+  return { states, network: { x: enc.x, y: yShared, width: enc.width }, woe: { x: enc.woe, y, width: states.length } };
 }

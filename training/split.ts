@@ -1,10 +1,12 @@
 /**
- * Train / validation / test split. Validation rows drive early stopping, blending and calibration;
- * test rows are touched only by the final evaluation.
+ * The split step: train / validation / test rows, and the cross-fitting folds over the rows the
+ * model learns from. Validation rows drive early stopping, blending and calibration; test rows are
+ * touched only by the final evaluation.
  */
 import type { DatasetConfig } from '../src/domain/dataset-config.js';
 import { mulberry32, shuffle } from '../src/domain/random.js';
-import { DataError, type Dataset } from './data.js';
+import { makeFolds, type Fold } from './folds.js';
+import { DataError, type Dataset } from './read.js';
 
 export interface Split {
   train: Int32Array;
@@ -78,4 +80,10 @@ export function splitRows(cfg: DatasetConfig, ds: Dataset, seed: number): Split 
     if (p === idx.length) throw new DataError(`split: the ${part} set has only positives`);
   }
   return split;
+}
+
+/** The split, the rows the model learns from (train and validation) and their folds. */
+export function splitForTraining(cfg: DatasetConfig, ds: Dataset, seed: number, k: number): { split: Split; learn: Int32Array; folds: Fold[] } {
+  const split = splitRows(cfg, ds, seed);
+  return { split, ...makeFolds(cfg, split, ds.label, k, seed) };
 }

@@ -20,11 +20,10 @@ import { parseArgs } from 'node:util';
 import { auc, brier, ece, eceNoise, summarize } from '../../src/domain/metrics.js';
 import { ABLATIONS, type Ablation } from '../../training/ablation.js';
 import { initBackend } from '../../src/model/backend.js';
-import { writeBundle } from '../../training/bundle-writer.js';
 import { parseDuration } from '../../training/duration.js';
 import { readDatasetConfig } from '../../training/config-file.js';
 import { writeRowsCsv } from '../../training/export-split.js';
-import { trainPipeline } from '../../training/pipeline.js';
+import { publish as writeBundle, trainPipeline } from '../../training/pipeline.js';
 import { referencePredictions, referencesAvailable, runReferences, type RefResult } from './references.js';
 import { bars, summariseSplits, type Reference, type Scored, type SplitResult } from './splits.js';
 

@@ -4,6 +4,7 @@
  * hand-edited bundle is refused with the field that is wrong.
  */
 import { z } from 'zod';
+import { TrainingSpec } from './hyperparameters.js';
 
 export const BUNDLE_SCHEMA_VERSION = 1;
 
@@ -49,11 +50,8 @@ export const MetricsSchema = z.object({
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
-export const CalibrationSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('platt'), a: finite, b: finite }),
-  /** Piecewise-linear interpolation through (x, y) on the blended logit; x ascending. */
-  z.object({ method: z.literal('isotonic'), x: z.array(finite).min(2), y: z.array(finite).min(2) }),
-]);
+/** Platt scaling of the blended logit: PD = sigmoid(a * z + b). */
+export const CalibrationSchema = z.object({ method: z.literal('platt'), a: finite, b: finite });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 
 export const ScalingSchema = z.object({
@@ -109,5 +107,7 @@ export const BundleSchema = z.object({
   fairness: z.array(z.any()),
   importance: z.array(z.object({ feature: z.string(), value: finite })),
   training: z.record(z.string(), z.any()),
+  /** The hyperparameters the bundle was trained with, every key resolved (absent from older bundles). */
+  hyperparameters: TrainingSpec.optional(),
 });
 export type Bundle = z.infer<typeof BundleSchema>;

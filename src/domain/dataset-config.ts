@@ -3,6 +3,7 @@
  * Every field is validated here, and zod's issue paths name the exact field that is wrong.
  */
 import { z } from 'zod';
+import { TrainingSpec } from './hyperparameters.js';
 
 const identifier = z
   .string()
@@ -103,6 +104,8 @@ export const DatasetConfig = z
     truth: TableSource.optional(),
     /** PD cut points between tiers, ascending; tier names A (lowest risk) onward. */
     tiers: z.array(z.number().gt(0).lt(1)).optional(),
+    /** Hyperparameters (binning, scorecard, network candidates, score scaling); absent keys take the defaults. */
+    training: TrainingSpec.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const names = new Set<string>();

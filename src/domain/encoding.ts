@@ -4,6 +4,8 @@
  * values into model inputs. Training calls it on every row it fits on; the API calls it per request.
  */
 
+import { CATEGORICAL_BLOCK, featureWidth, NUMERIC_BLOCK, otherOffset, pleOffset } from './encoding-layout.js';
+
 export type RawValue = number | string | boolean | null | undefined;
 export type RawRow = Readonly<Record<string, RawValue>>;
 
@@ -48,18 +50,7 @@ export interface EncodeWarning {
   issue: 'clipped_low' | 'clipped_high' | 'unseen_category' | 'missing';
 }
 
-/** Width of the network input block for one feature. */
-export function featureWidth(s: FeatureState): number {
-  if (s.kind === 'categorical') return 1 + s.categories.length + 1; // woe, one-hot, other
-  // woe, scaled raw, missing flag, one flag per special, piecewise-linear segments
-  return 3 + s.specials.length + (s.knots.length - 1);
-}
-
-export function inputWidth(states: readonly FeatureState[]): number {
-  let w = 0;
-  for (const s of states) w += featureWidth(s);
-  return w;
-}
+export { featureWidth, inputWidth } from './encoding-layout.js';
 
 /** The bin `x` falls in: the index of the first edge >= x (edges.length when x is past the last). */
 export function binIndex(edges: ArrayLike<number>, x: number): number {
@@ -120,38 +111,39 @@ export function valueWarning(s: FeatureState, v: RawValue): EncodeWarning | null
 }
 
 /**
- * Writes one feature's network inputs into `out` at `at`; returns the next offset.
+ * Writes one feature's network inputs into `out` at `at`, in the block layout of
+ * encoding-layout.ts; returns the next offset.
  */
 export function encodeFeature(s: FeatureState, v: RawValue, out: Float32Array, at: number): number {
   if (s.kind === 'categorical') {
     const width = featureWidth(s);
     out.fill(0, at, at + width);
-    out[at] = categoricalWoe(s, v);
+    out[at + CATEGORICAL_BLOCK.woe] = categoricalWoe(s, v);
     if (v === null || v === undefined || v === '') return at + width;
     const i = s.categories.indexOf(String(v));
-    if (i >= 0) out[at + 1 + i] = 1;
-    else out[at + 1 + s.categories.length] = 1;
+    if (i >= 0) out[at + CATEGORICAL_BLOCK.categories + i] = 1;
+    else out[at + otherOffset(s)] = 1;
     return at + width;
   }
   const width = featureWidth(s);
   out.fill(0, at, at + width);
   let x = toNumber(v);
-  out[at] = numericWoe(s, v);
+  out[at + NUMERIC_BLOCK.woe] = numericWoe(s, v);
   const special = x === null ? -1 : s.specials.indexOf(x);
   if (x === null) {
-    out[at + 2] = 1;
+    out[at + NUMERIC_BLOCK.missing] = 1;
     if (s.missing === 'median') x = s.median;
     else return at + width; // scaled raw and PLE stay 0: the missing flag carries it
   } else if (special >= 0) {
-    out[at + 3 + special] = 1;
+    out[at + NUMERIC_BLOCK.specials + special] = 1;
     return at + width;
   }
   const c = Math.min(Math.max(x as number, s.lo), s.hi);
   // Clipped to +-5 robust units: heavy-tailed ratios (debt ratio 300,000) would otherwise swamp the network.
   const z = (c - s.center) / s.scale;
-  out[at + 1] = z > 5 ? 5 : z < -5 ? -5 : z;
+  out[at + NUMERIC_BLOCK.scaled] = z > 5 ? 5 : z < -5 ? -5 : z;
   const k = s.knots;
-  const base = at + 3 + s.specials.length;
+  const base = at + pleOffset(s);
   for (let t = 1; t < k.length; t++) {
     const a = k[t - 1];
     const b = k[t];

@@ -1,8 +1,8 @@
 /**
- * From model logits to what a lender sees: calibrated PD, points, tier and reason codes.
- * Pure functions over the bundle's fitted state.
+ * From a PD to what a lender sees: points, tier and reason codes (the PD itself is composed in
+ * prediction.ts). Pure functions over the bundle's fitted state.
  */
-import type { Bundle, Calibration, Scaling } from './bundle.js';
+import type { Bundle, Scaling } from './bundle.js';
 import type { FeatureState } from './encoding.js';
 
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
@@ -10,24 +10,6 @@ export const logit = (p: number): number => {
   const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
   return Math.log(q / (1 - q));
 };
-
-/** Calibrated PD from the blended (uncalibrated) logit. */
-export function calibrate(c: Calibration, z: number): number {
-  if (c.method === 'platt') return sigmoid(c.a * z + c.b);
-  const { x, y } = c;
-  if (z <= x[0]) return y[0];
-  const last = x.length - 1;
-  if (z >= x[last]) return y[last];
-  let lo = 0;
-  let hi = last;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (x[mid] <= z) lo = mid;
-    else hi = mid;
-  }
-  const t = (z - x[lo]) / (x[hi] - x[lo]);
-  return y[lo] + t * (y[hi] - y[lo]);
-}
 
 /** Points on the bundle's scale: basePoints at baseOdds (good:bad), plus pdo per doubling of the odds. */
 export function pdToPoints(s: Scaling, pd: number): number {
@@ -43,12 +25,6 @@ export function tierFor(tiers: Bundle['tiers'], pd: number): string {
   let i = 0;
   while (i < tiers.cuts.length && pd >= tiers.cuts[i]) i++;
   return tiers.names[i];
-}
-
-export function scorecardLogit(sc: Bundle['model']['scorecard'], woe: Float32Array): number {
-  let z = sc.intercept;
-  for (let j = 0; j < sc.coef.length; j++) z += sc.coef[j] * woe[j];
-  return z;
 }
 
 export interface Reason {

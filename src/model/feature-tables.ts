@@ -2,7 +2,7 @@
  * The network's first layer as per-feature lookup tables over raw values.
  *
  * A feature's block of network inputs (WoE, scaled value, flags, piecewise-linear segments; see
- * encodeFeature) is a function of that feature's raw value alone, and between two consecutive
+ * encoding-layout.ts) is a function of that feature's raw value alone, and between two consecutive
  * breakpoints (WoE bin edges, PLE knots, the clip bounds) every input of the block is affine in the
  * value. So is the block's contribution to the first layer's pre-activations: C + (x - a)·B for
  * the segment x falls in, with C its value at a point a inside the segment (anchoring there rather
@@ -14,7 +14,8 @@
  * cannot drift from the encoding; load.ts checks the served path against the plain forward pass
  * before a bundle serves. wasm-net.ts adds the vectors up with SIMD kernels.
  */
-import { binIndex, encodeFeature, featureWidth, toNumber, type CategoricalState, type FeatureState, type NumericState, type RawRow, type RawValue } from '../domain/encoding.js';
+import { binIndex, encodeFeature, toNumber, type CategoricalState, type FeatureState, type NumericState, type RawRow, type RawValue } from '../domain/encoding.js';
+import { featureBlocks, featureWidth, inputWidth } from '../domain/encoding-layout.js';
 import type { DenseLayer } from './dense-net.js';
 
 interface NumericTable {
@@ -114,20 +115,17 @@ export class FeatureTables {
   constructor(states: readonly FeatureState[], first: DenseLayer) {
     const units = first.units;
     const stride = (this.stride = units + (units & 1));
+    const width = inputWidth(states);
+    if (width !== first.inputs) throw new Error(`the encoding is ${width} wide, the first layer takes ${first.inputs}`);
     this.data = new Float64Array(states.reduce((n, s) => n + vectorCount(s), 0) * stride);
-    let at = 0;
+    const blocks = featureBlocks(states);
     let next = 0;
     const take = (n: number) => {
       const e = next;
       next += n * stride;
       return e;
     };
-    this.tables = states.map((s) => {
-      const t = s.kind === 'numeric' ? this.numeric(s, first, at, take) : this.categorical(s, first, at, take);
-      at += featureWidth(s);
-      return t;
-    });
-    if (at !== first.inputs) throw new Error(`the encoding is ${at} wide, the first layer takes ${first.inputs}`);
+    this.tables = states.map((s, j) => (s.kind === 'numeric' ? this.numeric(s, first, blocks[j].offset, take) : this.categorical(s, first, blocks[j].offset, take)));
   }
 
   private numeric(s: NumericState, layer: DenseLayer, at: number, take: (n: number) => number): NumericTable {

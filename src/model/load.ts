@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BundleSchema, type Bundle } from '../domain/bundle.js';
 import { encodeRow, inputWidth, type EncodeWarning, type RawRow } from '../domain/encoding.js';
-import { bestContributions, calibrate, pdToPoints, reasonCodes, scorecardLogit, tierFor } from '../domain/scoring.js';
+import { predictPd, scorecardLogit, usesNetwork, type PredictionModel } from '../domain/prediction.js';
+import { bestContributions, pdToPoints, reasonCodes, tierFor } from '../domain/scoring.js';
 import { DenseNet, type Activation, type DenseLayer } from './dense-net.js';
 import { kernelError, kernelModule, WasmNet } from './wasm-net.js';
 import { readArtifacts } from './io.js';
@@ -89,6 +90,7 @@ interface NetworkPath {
 
 class BundleModel implements LoadedModel {
   private readonly best: number[];
+  private readonly prediction: PredictionModel;
   private readonly x: Float32Array;
   private readonly woe: Float32Array;
 
@@ -98,6 +100,7 @@ class BundleModel implements LoadedModel {
     private readonly network: NetworkPath | null,
   ) {
     this.best = bestContributions(bundle.preprocessing, bundle.model.scorecard.coef);
+    this.prediction = { scorecard: bundle.model.scorecard, blendWeight: bundle.model.blendWeight, calibration: bundle.calibration };
     this.x = new Float32Array(inputWidth(bundle.preprocessing));
     this.woe = new Float32Array(bundle.preprocessing.length);
   }
@@ -111,16 +114,16 @@ class BundleModel implements LoadedModel {
   }
 
   /**
-   * The blended logit of one row; leaves the row's WoE vector in `this.woe` (and, for the plain
-   * pass, its network inputs in `this.x`) until the next call. Scoring is synchronous, so one
-   * scratch pair per model serves every request without allocating.
+   * The PD of one row; leaves the row's WoE vector in `this.woe` (and, for the plain pass, its
+   * network inputs in `this.x`) until the next call. Scoring is synchronous, so one scratch pair
+   * per model serves every request without allocating.
    */
-  private logit(row: RawRow, warnings?: EncodeWarning[]): number {
-    const w = this.bundle.model.blendWeight;
+  private pd(row: RawRow, warnings?: EncodeWarning[]): number {
+    const m = this.prediction;
     encodeRow(this.bundle.preprocessing, row, this.network?.needsEncoded ? this.x : null, this.woe, warnings);
-    const zs = scorecardLogit(this.bundle.model.scorecard, this.woe);
-    const zn = this.network && w > 0 ? this.network.logit(row, this.x) : 0;
-    return (1 - w) * zs + w * zn;
+    const zs = scorecardLogit(m.scorecard, this.woe);
+    const zn = this.network && usesNetwork(m) ? this.network.logit(row, this.x) : 0;
+    return predictPd(m, zs, zn);
   }
 
   scoreRows(rows: readonly RawRow[]): ScoreResult[] {
@@ -129,7 +132,7 @@ class BundleModel implements LoadedModel {
     const out: ScoreResult[] = new Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const warnings: EncodeWarning[] = [];
-      const pd = calibrate(b.calibration, this.logit(rows[r], warnings));
+      const pd = this.pd(rows[r], warnings);
       // Never hand out a NaN PD (it would fall in the lowest-risk tier): the load checks make this
       // unreachable for a sound bundle, so reaching it is an internal error.
       if (!Number.isFinite(pd)) throw new Error(`${this.dir}: the model produced a non-finite PD (${pd}) for a validated row`);
@@ -148,7 +151,7 @@ class BundleModel implements LoadedModel {
   predictPd(rows: readonly RawRow[]): Float64Array {
     const out = new Float64Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
-      out[r] = calibrate(this.bundle.calibration, this.logit(rows[r]));
+      out[r] = this.pd(rows[r]);
       if (!Number.isFinite(out[r])) throw new Error(`${this.dir}: the model produced a non-finite PD (${out[r]}) for a validated row`);
     }
     return out;

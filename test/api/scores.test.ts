@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDatasetConfig } from '../../training/config-file.js';
-import { loadDataset } from '../../training/data.js';
+import { loadDataset } from '../../training/read.js';
 import { featureRows } from '../helpers/feature-rows.js';
 import { FIXTURE_MODELS, FIXTURE_REF, auth, body, build } from './helper.js';
 

@@ -1,7 +1,7 @@
 /** Raw feature rows (as an API caller would send them) for the rows of a dataset, keyed by id. */
 import type { RawRow } from '../../src/domain/encoding.js';
 import type { DatasetConfig } from '../../src/domain/dataset-config.js';
-import type { Dataset } from '../../training/data.js';
+import type { Dataset } from '../../training/read.js';
 
 export function featureRows(cfg: DatasetConfig, ds: Dataset): Map<string, RawRow> {
   const out = new Map<string, RawRow>();

@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
 import { BundleError, loadChampion, loadModel } from '../../src/model/load.js';
 import { readRegistry } from '../../src/model/registry.js';
-import { writeBundle } from '../../training/bundle-writer.js';
 import { readDatasetConfig } from '../../training/config-file.js';
-import { trainPipeline, type Trained } from '../../training/pipeline.js';
+import { publish, trainPipeline, type Trained } from '../../training/pipeline.js';
 import { featureRows } from '../helpers/feature-rows.js';
 
 const configPath = join(import.meta.dirname, '..', 'fixtures', 'tiny.json');
@@ -21,7 +20,7 @@ beforeAll(async () => {
   const { cfg, text } = await readDatasetConfig(configPath);
   const backend = await initBackend('auto');
   trained = await trainPipeline(cfg, { configPath, seed: 3, budgetSeconds: 5, backend: 'auto', folds: 3, log: () => {} });
-  const w = await writeBundle(trained, { modelsDir, promote: false, seed: 3, backend, totalSeconds: 1, configText: text });
+  const w = await publish(trained, { modelsDir, promote: false, seed: 3, backend, totalSeconds: 1, configText: text });
   bundleDir = w.dir;
   dir = modelsDir;
 });

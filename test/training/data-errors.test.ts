@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetConfig, formatIssues } from '../../src/domain/dataset-config.js';
-import { loadDataset } from '../../training/data.js';
+import { loadDataset } from '../../training/read.js';
 import { splitRows } from '../../training/split.js';
 import tiny from '../fixtures/tiny.json' with { type: 'json' };
 

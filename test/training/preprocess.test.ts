@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureSpec } from '../../src/domain/dataset-config.js';
 import { encodeFeature, featureWidth, featureWoe, numericWoe, valueWarning, type NumericState } from '../../src/domain/encoding.js';
+import { DEFAULT_HYPERPARAMETERS } from '../../src/domain/hyperparameters.js';
 import { mulberry32 } from '../../src/domain/random.js';
-import { DEFAULT_BINNING, fitCategorical, fitNumeric, woe } from '../../training/preprocess.js';
+import { fitCategorical, fitNumeric, woe } from '../../training/preprocess.js';
+
+const DEFAULT_BINNING = DEFAULT_HYPERPARAMETERS.binning;
 
 const spec = (o: Record<string, unknown>) => FeatureSpec.parse({ name: 'x', type: 'numeric', ...o });
 const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetConfig } from '../../src/domain/dataset-config.js';
 import { initBackend } from '../../src/model/backend.js';
-import { loadDataset } from '../../training/data.js';
+import { loadDataset } from '../../training/read.js';
 import { makeFolds } from '../../training/folds.js';
 import { trainPipeline } from '../../training/pipeline.js';
 import { splitRows } from '../../training/split.js';
