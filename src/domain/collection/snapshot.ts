@@ -4,7 +4,7 @@
  * same snapshot twice is assigned once.
  */
 import { z } from 'zod';
-import { isValidTimeZone } from './localtime.js';
+import { canonicalTimeZone, isValidTimeZone } from './localtime.js';
 
 const ACCOUNT_ID = /^[A-Za-z0-9._-]+$/;
 const JURISDICTION = /^[A-Z]{2}$/;
@@ -36,7 +36,13 @@ export const SnapshotSchema = z.strictObject({
   dpd: z.number().int().min(0).max(MAX_DPD).describe('days past due as of asOf'),
   outstanding: z.number().min(0).refine(Number.isFinite, 'must be finite').describe('outstanding balance at risk'),
   jurisdiction: z.string().regex(JURISDICTION, 'ISO 3166 alpha-2, e.g. US or CN'),
-  timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null),
+  // Stored canonical: one zone is one name in Redis, in the audit and in the gate's caches.
+  timezone: z
+    .string()
+    .refine(isValidTimeZone, 'not an IANA time zone')
+    .overwrite((tz) => canonicalTimeZone(tz) ?? tz)
+    .nullable()
+    .default(null),
   flags: FlagsSchema.default({}),
   /** Model inputs, by feature name (null = unknown). */
   features: z.record(z.string(), FeatureValue),
@@ -69,7 +75,11 @@ export function parseSnapshotFast(x: unknown): Snapshot | null {
   if (typeof dpd !== 'number' || !Number.isSafeInteger(dpd) || dpd < 0 || dpd > MAX_DPD) return null;
   if (typeof outstanding !== 'number' || !Number.isFinite(outstanding) || outstanding < 0) return null;
   if (typeof jurisdiction !== 'string' || !JURISDICTION.test(jurisdiction)) return null;
-  if (!(timezone === undefined || timezone === null || (typeof timezone === 'string' && isValidTimeZone(timezone)))) return null;
+  let zone: string | null = null;
+  if (typeof timezone === 'string') {
+    zone = canonicalTimeZone(timezone);
+    if (zone === null) return null;
+  } else if (!(timezone === undefined || timezone === null)) return null;
   const outFlags: Snapshot['flags'] = {};
   if (flags !== undefined) {
     if (!isPlainObject(flags)) return null;
@@ -94,7 +104,7 @@ export function parseSnapshotFast(x: unknown): Snapshot | null {
     dpd,
     outstanding,
     jurisdiction,
-    timezone: (timezone as string | null | undefined) ?? null,
+    timezone: zone,
     flags: outFlags,
     features: features as Snapshot['features'],
   };
