@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   // 8 MiB: a full 10,000-row batch of a ~30-feature bundle is about 6 MB of JSON.
   ARREARS_BODY_LIMIT_BYTES: int(8 * 1024 * 1024),
   ARREARS_BATCH_MAX: int(10_000),
+  /** Most keys one borrower's `features` may hold (the bundle's features plus unknown ones); more is a 400. */
+  ARREARS_MAX_FEATURE_KEYS: z.coerce.number().int().min(1).default(1_000),
   ARREARS_RATE_LIMIT_PER_MIN: int(6_000),
   ARREARS_MAX_EVENT_LOOP_DELAY_MS: int(1_000),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -63,6 +65,7 @@ export interface Config {
   authDisabled: boolean;
   bodyLimitBytes: number;
   batchMax: number;
+  maxFeatureKeys: number;
   rateLimitPerMin: number;
   maxEventLoopDelayMs: number;
   redisUrl: string;
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authDisabled: e.ARREARS_AUTH_DISABLED,
     bodyLimitBytes: e.ARREARS_BODY_LIMIT_BYTES,
     batchMax: e.ARREARS_BATCH_MAX,
+    maxFeatureKeys: e.ARREARS_MAX_FEATURE_KEYS,
     rateLimitPerMin: e.ARREARS_RATE_LIMIT_PER_MIN,
     maxEventLoopDelayMs: e.ARREARS_MAX_EVENT_LOOP_DELAY_MS,
     redisUrl: e.REDIS_URL,

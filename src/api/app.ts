@@ -72,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   holderRef = app.models;
 
   await app.register(healthRoutes, { backend: deps.backend, authDisabled: config.authDisabled });
-  await app.register(scoresRoutes, { batchMax: config.batchMax, benchNoop: deps.benchNoop ?? false });
+  await app.register(scoresRoutes, { batchMax: config.batchMax, maxFeatureKeys: config.maxFeatureKeys, benchNoop: deps.benchNoop ?? false });
   await app.register(modelsRoutes, { modelsDir: config.modelsDir });
   await app.register(monitoringRoutes);
   if (deps.registerCollection) await deps.registerCollection(app);

@@ -22,6 +22,7 @@ const BorrowerId = z.string().min(1).max(128).describe('Caller reference, echoed
  * One bundle's feature schema. Every feature the model uses must be present: numeric features take
  * a finite number or null (unknown), categorical features a string or null. Fields the model does
  * not use are accepted and reported in `warnings` as `unknown_feature` (see the README ("Scoring API") for why).
+ * They are stripped, not copied: parsing costs the bundle's features, however many keys arrive.
  */
 export function featureSchema(features: Bundle['features']) {
   const shape: Record<string, z.ZodType> = {};
@@ -39,7 +40,7 @@ export function featureSchema(features: Bundle['features']) {
             .nullable()
             .describe(desc);
   }
-  return z.looseObject(shape);
+  return z.object(shape);
 }
 
 /** The request envelope for one borrower, with a given feature schema. */

@@ -103,6 +103,17 @@ describe('POST /v1/delinquencies', () => {
     expect(err.details.map((d: { path: string }) => d.path).sort()).toEqual(['items.1.dpd', 'items.1.timezone', 'items.2.accountId']);
   });
 
+  it('refuses a snapshot with more feature keys than the cap, naming the field, before any schema runs', async () => {
+    const features: Record<string, number> = {};
+    for (let i = 0; i < 1_001; i++) features[`f${i}`] = i;
+    const one = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ features }) });
+    expect(one.statusCode).toBe(400);
+    expect(one.json().error.details).toEqual([{ path: 'features', issue: 'at most 1000 features per snapshot' }]);
+    const batch = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: { items: [body(), body({ accountId: 'A2', features })] } });
+    expect(batch.json().error.details).toEqual([{ path: 'items.1.features', issue: 'at most 1000 features per snapshot' }]);
+    expect((await queue.getJobCounts('wait')).wait).toBe(0);
+  });
+
   it('needs the scorer role', async () => {
     expect((await app.inject({ method: 'POST', url: '/v1/delinquencies', payload: body() })).json().error.code).toBe('ARREARS_UNAUTHORIZED');
     const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('collector'), payload: body() });

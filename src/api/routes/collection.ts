@@ -20,6 +20,7 @@ import type { CollectionService } from '../../worker/collection.js';
 import { enqueueSnapshots, type IntakeJobInput } from '../../worker/queues.js';
 import type { CollectionRuntime } from '../../worker/runtime.js';
 import { ApiError, zodDetails } from '../errors.js';
+import { assertFeatureKeyCap } from '../feature-keys.js';
 import { actingCollector } from '../plugins/auth.js';
 import { ErrorSchema } from '../schemas.js';
 import { registerQueueBoard } from './queue-board.js';
@@ -34,6 +35,8 @@ export interface CollectionRoutesOptions {
   chunkSize: number;
   /** Most items per claim. */
   maxClaim?: number;
+  /** Most keys one snapshot's features may hold (default 1,000). */
+  maxFeatureKeys?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -80,6 +83,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
   const { service, queue } = opts;
   const now = opts.now ?? Date.now;
   const maxClaim = opts.maxClaim ?? 50;
+  const maxFeatureKeys = opts.maxFeatureKeys ?? 1_000;
   // Worklist metrics where the app has a metrics registry (the full app does; bare test apps may not).
   const counters = base.hasDecorator('metrics')
     ? registerWorklistMetrics(base.metrics, { sizes: () => service.store.sizes(), jobCounts: () => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') }, base.log)
@@ -96,6 +100,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
         body: z.record(z.string(), z.unknown()).describe('a snapshot (accountId, asOf, dpd, outstanding, jurisdiction, timezone, flags, features) or { items: [snapshot, ...] }'),
         response: { 202: z.object({ accepted: z.number().int(), jobs: z.array(z.string()) }), ...errors },
       },
+      preValidation: async (req) => assertFeatureKeyCap(req.body, maxFeatureKeys, 'features per snapshot'),
     },
     async (req, reply) => {
       let snapshots: Snapshot[];
@@ -223,7 +228,7 @@ export default collectionRoutes;
  * Everything the collection API needs, for `buildApp({ registerCollection })`: the routes over a
  * runtime from src/worker/runtime.ts, and the queue dashboard at /admin/queues (admin role).
  */
-export async function mountCollection(app: FastifyInstance, rt: CollectionRuntime, config: Pick<Config, 'batchMax' | 'workerBatch'>): Promise<void> {
-  await app.register(collectionRoutes, { queue: rt.queue, service: rt.service, batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch) });
+export async function mountCollection(app: FastifyInstance, rt: CollectionRuntime, config: Pick<Config, 'batchMax' | 'workerBatch' | 'maxFeatureKeys'>): Promise<void> {
+  await app.register(collectionRoutes, { queue: rt.queue, service: rt.service, batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch), maxFeatureKeys: config.maxFeatureKeys });
   await registerQueueBoard(app, [rt.queue]);
 }

@@ -10,10 +10,12 @@ import { z } from 'zod';
 import type { RawRow } from '../../domain/encoding.js';
 import type { ScoreResult } from '../../model/types.js';
 import { ApiError, zodDetails } from '../errors.js';
+import { assertFeatureKeyCap } from '../feature-keys.js';
 import type { ModelHolder, Slot } from '../model-holder.js';
 import { BatchEnvelope, BatchResultSchema, ErrorSchema, ScoreEnvelope, ScoreResultSchema, type ApiWarning, type BatchResultBody, type ScoreResultBody } from '../schemas.js';
 
-const MAX_UNKNOWN_WARNINGS = 20;
+/** A few are enough to show a caller a typo or a retired feature; listing them all would echo a flood back. */
+const MAX_UNKNOWN_WARNINGS = 5;
 /** Items validated and scored between two yields to the event loop (a few milliseconds of work). */
 const BATCH_SLICE = 250;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -55,8 +57,10 @@ const plainJson = (data: unknown) => JSON.stringify(data);
 
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
 
-const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }> = async (base, opts) => {
+const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: number; benchNoop: boolean }> = async (base, opts) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
+  // Before any schema runs: the envelope's record would otherwise copy every key of a flood.
+  const capFeatureKeys = async (req: { body: unknown }) => assertFeatureKeyCap(req.body, opts.maxFeatureKeys);
   const holder = app.models;
   const scored = app.metrics.scores;
   const count = (tier: string, model: string) => scored.inc({ tier, model });
@@ -82,6 +86,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
         response: { 200: ScoreResultSchema, ...errorResponses },
       },
       serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? scoreJson : plainJson),
+      preValidation: capFeatureKeys,
     },
     async (req) => {
       const slot = holder.acquire();
@@ -107,6 +112,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
         body: BatchEnvelope(opts.batchMax),
         response: { 200: BatchResultSchema, ...errorResponses },
       },
+      preValidation: capFeatureKeys,
     },
     async (req) => {
       const slot = holder.acquire();
@@ -134,6 +140,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
     const rows: RawRow[] = [];
     const at: number[] = [];
     const ids: (string | undefined)[] = [];
+    const sent: Record<string, unknown>[] = [];
     for (let i = from; i < to; i++) {
       const parsed = slot.request.safeParse(items[i]);
       if (!parsed.success) {
@@ -147,6 +154,8 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
       }
       ids.push(parsed.data.borrowerId);
       rows.push(parsed.data.features as RawRow);
+      // The parsed row holds the model's features only; unknown ones are read from what was sent.
+      sent.push((items[i] as { features: Record<string, unknown> }).features);
       at.push(i);
     }
     const invalid = to - from - rows.length;
@@ -154,7 +163,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
     const scoredRows = rows.length ? slot.model.scoreRows(rows) : [];
     for (let k = 0; k < scoredRows.length; k++) {
       record(holder, slot, rows[k], scoredRows[k], count);
-      results[at[k]] = toBody(scoredRows[k], unknownFields(rows[k] as Record<string, unknown>, slot.known), ids[k]);
+      results[at[k]] = toBody(scoredRows[k], unknownFields(sent[k], slot.known), ids[k]);
     }
     return rows.length;
   }
@@ -169,6 +178,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
           body: ScoreEnvelope,
           response: { 200: z.object({ ok: z.literal(true) }), ...errorResponses },
         },
+        preValidation: capFeatureKeys,
       },
       async (req) => {
         // The benchmark's reference: the same auth, limits and validation as /v1/scores, no model.
