@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { LoadedModel } from '../model/types.js';
 import { installErrorHandler } from './error-handler.js';
+import { MAX_PARAM_LENGTH } from './schemas.js';
 import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
 import limits from './plugins/limits.js';
@@ -48,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Request ids for log correlation; ids from a trusted proxy are honoured.
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API and type the handlers at compile time; re-validating our own

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Bundle } from '../domain/bundle.js';
+import { MAX_ID_LENGTH } from '../domain/collection/snapshot.js';
 
 export const ErrorSchema = z
   .object({
@@ -16,7 +17,7 @@ export const ErrorSchema = z
   })
   .describe('The error shape of every route');
 
-const BorrowerId = z.string().min(1).max(128).describe('Caller reference, echoed back; never logged');
+const BorrowerId = z.string().min(1).max(MAX_ID_LENGTH).describe('Caller reference, echoed back; never logged');
 
 /**
  * One bundle's feature schema. Every feature the model uses must be present: numeric features take
@@ -105,8 +106,18 @@ export const ModelSummarySchema = z.object({
   metrics: MetricsSummarySchema,
 });
 
+/** The longest bundle version (or URL-encoded "name/version") a route takes. */
+export const MAX_VERSION_LENGTH = 200;
+
+/**
+ * The router's limit on one path parameter, in raw (still percent-encoded) characters: room for the
+ * longest id or version with every character encoded (%XX), so the schema, not the router, decides
+ * what is too long and says which field.
+ */
+export const MAX_PARAM_LENGTH = 3 * Math.max(MAX_ID_LENGTH, MAX_VERSION_LENGTH);
+
 export const VersionParams = z.object({
-  version: z.string().min(1).max(200).describe('a bundle version, or "name/version" (URL-encoded) when two names share a version'),
+  version: z.string().min(1).max(MAX_VERSION_LENGTH).describe('a bundle version, or "name/version" (URL-encoded) when two names share a version'),
 });
 
 export const PromoteBody = z

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fastJson from 'fast-json-stringify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_ID_LENGTH } from '../../domain/collection/snapshot.js';
 import type { RawRow } from '../../domain/encoding.js';
 import type { ScoreResult } from '../../model/types.js';
 import { ApiError, zodDetails } from '../errors.js';
@@ -147,7 +148,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: numbe
         const details = zodDetails(parsed.error.issues, ['items', i]);
         const id = (items[i] as { borrowerId?: unknown } | null)?.borrowerId;
         results[i] = {
-          ...(typeof id === 'string' && id.length <= 128 ? { borrowerId: id } : {}),
+          ...(typeof id === 'string' && id.length <= MAX_ID_LENGTH ? { borrowerId: id } : {}),
           error: { code: 'ARREARS_VALIDATION', message: `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details },
         };
         continue;

@@ -8,14 +8,16 @@ import { canonicalTimeZone, isValidTimeZone } from './localtime.js';
 
 const ACCOUNT_ID = /^[A-Za-z0-9._-]+$/;
 const JURISDICTION = /^[A-Z]{2}$/;
-const MAX_ID = 128;
+/** The longest id (account, collector, borrower) anything accepts; the API's router allows for it. */
+export const MAX_ID_LENGTH = 128;
+const MAX_ID = MAX_ID_LENGTH;
 const MAX_DPD = 100_000;
 const MAX_FEATURE_STRING = 256;
 
 /** Ids become parts of Redis keys and job ids, so they keep to a safe alphabet (no ':'). */
 export const AccountId = z.string().min(1).max(MAX_ID).regex(ACCOUNT_ID, 'letters, digits, ".", "_" and "-" only');
 /** A collector's id, as claims and outcomes record it (and as API key entries list them). */
-export const CollectorId = z.string().min(1).max(128).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, ".", "_", "@" and "-" only');
+export const CollectorId = z.string().min(1).max(MAX_ID).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, ".", "_", "@" and "-" only');
 
 export const FlagsSchema = z.strictObject({
   doNotContact: z.boolean().optional(),
