@@ -170,7 +170,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
       schema: {
         summary: 'Report an outcome',
         description:
-          'contacted, no_answer, wrong_number, paid, promise_to_pay { amount, date } (pauses until the date; re-queued with raised priority if broken), dispute (pauses until a snapshot clears it), cease (stops contact). Only the collector holding the lease may report.',
+          'contacted, no_answer, wrong_number, paid, promise_to_pay { amount, date } (pauses until the date; re-queued with raised priority if broken), dispute (pauses until a snapshot clears it), cease (stops contact). Only the collector holding the lease may report, also after it expired unless another collector claimed the item since.',
         tags: ['collection'],
         params: z.object({ queue: QueueParam, accountId: AccountId }),
         body: z.strictObject({
@@ -196,7 +196,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
       if (!r.ok) {
         if (r.reason === 'not_found') throw new ApiError('ARREARS_NOT_FOUND', `no account ${accountId}`);
         if (r.reason === 'wrong_queue') throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not on the ${q} queue`);
-        throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (the lease expired or another collector holds it)`);
+        throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (another collector claimed it since); the contact is recorded in its ledger`);
       }
       counters?.outcomes.inc({ queue: q, type: parsed.data.type });
       return { accountId, state: r.state };
