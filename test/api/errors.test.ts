@@ -1,3 +1,4 @@
+import { connect as tcpConnect } from 'node:net';
 import { Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -200,6 +201,52 @@ describe('404, 413, 429, 503 and 500', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: { code: 'ARREARS_INTERNAL', message: 'internal error', details: [] } });
     expect(res.body).not.toContain('secret');
+  });
+});
+
+/** Sends raw bytes to a listening app and resolves with everything it answers before closing the socket. */
+async function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ port, host: '127.0.0.1' }, () => socket.write(bytes));
+    let got = '';
+    socket.on('data', (d) => (got += String(d)));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+}
+
+/** The JSON body of a raw HTTP response. */
+const rawBody = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+
+describe("Fastify's own errors leave in the common shape, without echoing the URL", () => {
+  it('bad percent-encoding in the path is a 400', async () => {
+    const app = await build();
+    const res = await app.inject({ method: 'GET', url: '/v1/models/%E0%A4%A-SECRET', headers: auth('scorer') });
+    expect(res.statusCode).toBe(400);
+    expect(expectShape(res, 'ARREARS_BAD_URL').details).toEqual([{ path: 'url', issue: 'not valid percent-encoding' }]);
+    expect(res.body).not.toContain('SECRET');
+  });
+
+  it('a path parameter longer than the router takes is a 414', async () => {
+    const app = await build();
+    const res = await app.inject({ method: 'GET', url: `/v1/models/${'v'.repeat(5_000)}SECRET`, headers: auth('scorer') });
+    expect(res.statusCode).toBe(414);
+    expectShape(res, 'ARREARS_URI_TOO_LONG');
+    expect(res.body).not.toContain('SECRET');
+    expect(res.body.length).toBeLessThan(500);
+  });
+
+  it('malformed HTTP on a listening server gets a 400 in the common shape and the connection closed', async () => {
+    const app = await build();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const answer = await rawExchange(port, 'NOT HTTP AT ALL /SECRET\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(rawBody(answer)).toEqual({ error: { code: 'ARREARS_MALFORMED_REQUEST', message: 'the request is not valid HTTP', details: [] } });
+    expect(answer).not.toContain('SECRET');
+    const huge = await rawExchange(port, `GET /health/live HTTP/1.1\r\nHost: x\r\nx-big: ${'h'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(rawBody(huge).error.code).toBe('ARREARS_HEADERS_TOO_LARGE');
   });
 });
 
