@@ -43,6 +43,10 @@ const EnvSchema = z.object({
   /** Most keys one borrower's `features` may hold (the bundle's features plus unknown ones); more is a 400. */
   ARREARS_MAX_FEATURE_KEYS: z.coerce.number().int().min(1).default(1_000),
   ARREARS_RATE_LIMIT_PER_MIN: int(6_000),
+  /** Most time a whole request (headers and body) may take to arrive; then 408 and the connection closes. 0 = none. */
+  ARREARS_REQUEST_TIMEOUT_MS: int(30_000),
+  /** Most time a connection may stay silent (no bytes either way) before it is closed. 0 = none. */
+  ARREARS_CONNECTION_TIMEOUT_MS: int(60_000),
   ARREARS_MAX_EVENT_LOOP_DELAY_MS: int(1_000),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix for every Redis key and BullMQ queue this deployment owns. */
@@ -67,6 +71,8 @@ export interface Config {
   batchMax: number;
   maxFeatureKeys: number;
   rateLimitPerMin: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
   maxEventLoopDelayMs: number;
   redisUrl: string;
   redisPrefix: string;
@@ -123,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMax: e.ARREARS_BATCH_MAX,
     maxFeatureKeys: e.ARREARS_MAX_FEATURE_KEYS,
     rateLimitPerMin: e.ARREARS_RATE_LIMIT_PER_MIN,
+    requestTimeoutMs: e.ARREARS_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.ARREARS_CONNECTION_TIMEOUT_MS,
     maxEventLoopDelayMs: e.ARREARS_MAX_EVENT_LOOP_DELAY_MS,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.ARREARS_REDIS_PREFIX,

@@ -41,6 +41,15 @@ export interface AppDeps {
   registerCollection?: (app: FastifyInstance) => Promise<void>;
 }
 
+/** Node's header and request deadlines for a request timeout (Node refuses headers allowed longer than the request). */
+function requestDeadlines(requestTimeout: number) {
+  return {
+    requestTimeout,
+    headersTimeout: Math.min(60_000, requestTimeout),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 10))),
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -49,6 +58,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Request ids for log correlation; ids from a trusted proxy are honoured.
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // A client that trickles its request in, or holds a silent connection, would otherwise hold a
+    // socket for ever. Node checks request deadlines every connectionsCheckingInterval (30 s by
+    // default, as long as the timeout itself); a tenth of the timeout keeps the cut-off near it.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: config.requestTimeoutMs > 0 ? requestDeadlines(config.requestTimeoutMs) : null,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing, and bytes that never became a request, leave in the common shape too.
     frameworkErrors: frameworkErrorHandler,
