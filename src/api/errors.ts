@@ -74,3 +74,50 @@ export function zodDetails(
 ): ErrorDetail[] {
   return issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.') || '(body)', issue: i.message }));
 }
+
+/** Most details one item of a batch lists; the rest are counted in one more detail. */
+export const MAX_DETAILS_PER_ITEM = 5;
+/** Most items of one batch answer that list details; the rest are counted. */
+export const MAX_ITEMS_WITH_DETAILS = 100;
+
+/**
+ * One batch item's details, at most MAX_DETAILS_PER_ITEM of them plus one counting the rest: the
+ * answer to an invalid batch stays proportionate to the request, whatever the bundle's width.
+ */
+export function capItemDetails(details: ErrorDetail[], itemPath: string): ErrorDetail[] {
+  if (details.length <= MAX_DETAILS_PER_ITEM) return details;
+  const more = details.length - MAX_DETAILS_PER_ITEM;
+  return [...details.slice(0, MAX_DETAILS_PER_ITEM), { path: itemPath, issue: `${more} more invalid field${more === 1 ? '' : 's'}` }];
+}
+
+/**
+ * The 400 for a body of `items` that failed validation as a whole: details grouped per item and
+ * capped (capItemDetails), listed for the first MAX_ITEMS_WITH_DETAILS invalid items only, and one
+ * last detail counting the invalid items left out.
+ */
+export function batchValidationError(issues: readonly { path: readonly PropertyKey[]; message: string }[]): ApiError {
+  const byItem = new Map<number, ErrorDetail[]>();
+  const other: ErrorDetail[] = [];
+  for (const d of issues) {
+    const detail = zodDetails([d])[0];
+    const at = d.path[0] === 'items' && typeof d.path[1] === 'number' ? d.path[1] : null;
+    if (at === null) {
+      other.push(detail);
+      continue;
+    }
+    let list = byItem.get(at);
+    if (!list) byItem.set(at, (list = []));
+    list.push(detail);
+  }
+  const details = [...other];
+  let listed = 0;
+  for (const [at, list] of byItem) {
+    if (++listed > MAX_ITEMS_WITH_DETAILS) break;
+    details.push(...capItemDetails(list, `items.${at}`));
+  }
+  const omitted = byItem.size - MAX_ITEMS_WITH_DETAILS;
+  if (omitted > 0) details.push({ path: 'items', issue: `${omitted} more invalid item${omitted === 1 ? '' : 's'} not listed` });
+  const message =
+    byItem.size > 1 ? `${byItem.size} invalid items` : `${issues.length} invalid field${issues.length === 1 ? '' : 's'}`;
+  return new ApiError('ARREARS_VALIDATION', message, details);
+}

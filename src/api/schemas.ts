@@ -90,6 +90,11 @@ export const BatchResultSchema = z.object({
   scored: z.number().int(),
   failed: z.number().int(),
   results: z.array(z.union([ScoreResultSchema, z.object({ borrowerId: z.string().optional(), error: ErrorSchema.shape.error })])),
+  detailsOmitted: z
+    .number()
+    .int()
+    .optional()
+    .describe('invalid items whose error lists no details: only the first 100 invalid items list theirs (at most 5 each)'),
 });
 export type BatchResultBody = z.infer<typeof BatchResultSchema>;
 

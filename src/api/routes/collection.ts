@@ -19,7 +19,7 @@ import type { Config } from '../../config.js';
 import type { CollectionService } from '../../worker/collection.js';
 import { enqueueSnapshots, type IntakeJobInput } from '../../worker/queues.js';
 import type { CollectionRuntime } from '../../worker/runtime.js';
-import { ApiError, zodDetails } from '../errors.js';
+import { ApiError, batchValidationError, zodDetails } from '../errors.js';
 import { assertFeatureKeyCap } from '../feature-keys.js';
 import { actingCollector } from '../plugins/auth.js';
 import { ErrorSchema } from '../schemas.js';
@@ -106,7 +106,7 @@ const collectionRoutes: FastifyPluginAsync<CollectionRoutesOptions> = async (bas
       let snapshots: Snapshot[];
       if ('items' in req.body) {
         const parsed = z.strictObject({ items: z.array(SnapshotSchema).min(1).max(opts.batchMax, `at most ${opts.batchMax} items per request`) }).safeParse(req.body);
-        if (!parsed.success) throw invalid(parsed.error.issues);
+        if (!parsed.success) throw batchValidationError(parsed.error.issues);
         snapshots = parsed.data.items;
       } else {
         const parsed = SnapshotSchema.safeParse(req.body);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { MAX_ID_LENGTH } from '../../domain/collection/snapshot.js';
 import type { RawRow } from '../../domain/encoding.js';
 import type { ScoreResult } from '../../model/types.js';
-import { ApiError, zodDetails } from '../errors.js';
+import { ApiError, capItemDetails, MAX_ITEMS_WITH_DETAILS, zodDetails, type ErrorDetail } from '../errors.js';
 import { assertFeatureKeyCap } from '../feature-keys.js';
 import type { ModelHolder, Slot } from '../model-holder.js';
 import { BatchEnvelope, BatchResultSchema, ErrorSchema, ScoreEnvelope, ScoreResultSchema, type ApiWarning, type BatchResultBody, type ScoreResultBody } from '../schemas.js';
@@ -121,23 +121,30 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: numbe
         const items = req.body.items;
         const results: BatchResultBody['results'] = new Array(items.length);
         let scored = 0;
+        const invalid = { listed: 0, omitted: 0 };
         // Slices keep the event loop responsive: a 10,000-row batch would otherwise block it for
         // about a second, stalling every other request and tripping the under-pressure 503.
         for (let from = 0; from < items.length; from += BATCH_SLICE) {
           if (from > 0) await yieldToEventLoop();
-          scored += scoreSlice(slot, items, from, Math.min(items.length, from + BATCH_SLICE), results);
+          scored += scoreSlice(slot, items, from, Math.min(items.length, from + BATCH_SLICE), results, invalid);
         }
         const failed = items.length - scored;
         const b = slot.model.bundle;
-        return { model: { name: b.name, version: b.version }, scored, failed, results };
+        const body: BatchResultBody = { model: { name: b.name, version: b.version }, scored, failed, results };
+        if (invalid.omitted) body.detailsOmitted = invalid.omitted;
+        return body;
       } finally {
         holder.release(slot);
       }
     },
   );
 
-  /** Validates and scores items[from, to) into `results`; returns how many were scored. */
-  function scoreSlice(slot: Slot, items: readonly unknown[], from: number, to: number, results: BatchResultBody['results']): number {
+  /**
+   * Validates and scores items[from, to) into `results`; returns how many were scored. Invalid
+   * items list their details only while `budget.listed` is under the cap (see errors.ts), so an
+   * answer stays proportionate to the request.
+   */
+  function scoreSlice(slot: Slot, items: readonly unknown[], from: number, to: number, results: BatchResultBody['results'], budget: { listed: number; omitted: number }): number {
     const rows: RawRow[] = [];
     const at: number[] = [];
     const ids: (string | undefined)[] = [];
@@ -145,11 +152,16 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: numbe
     for (let i = from; i < to; i++) {
       const parsed = slot.request.safeParse(items[i]);
       if (!parsed.success) {
-        const details = zodDetails(parsed.error.issues, ['items', i]);
+        const n = parsed.error.issues.length;
+        let details: ErrorDetail[] = [];
+        if (budget.listed < MAX_ITEMS_WITH_DETAILS) {
+          budget.listed++;
+          details = capItemDetails(zodDetails(parsed.error.issues, ['items', i]), `items.${i}`);
+        } else budget.omitted++;
         const id = (items[i] as { borrowerId?: unknown } | null)?.borrowerId;
         results[i] = {
           ...(typeof id === 'string' && id.length <= MAX_ID_LENGTH ? { borrowerId: id } : {}),
-          error: { code: 'ARREARS_VALIDATION', message: `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details },
+          error: { code: 'ARREARS_VALIDATION', message: `${n} invalid field${n === 1 ? '' : 's'}`, details },
         };
         continue;
       }
