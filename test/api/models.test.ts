@@ -191,6 +191,20 @@ describe('POST /v1/models/:version/promote', () => {
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/arrears_model_swaps_total\{role="any",result="refused"\} 2/);
   });
 
+  it('the documented command works: no body and no content-type promotes to champion', async () => {
+    const dir = await tempModels();
+    await addVersion(dir, 'v2', { shift: 1 });
+    const app = await build({ modelsDir: dir });
+    const res = await app.inject({ method: 'POST', url: '/v1/models/v2/promote', headers: auth('admin') });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ ref: 'tiny/v2', as: 'champion', previous: FIXTURE_REF });
+    // An empty body sent with a JSON content-type means the same.
+    await addVersion(dir, 'v3');
+    const typed = await app.inject({ method: 'POST', url: '/v1/models/v3/promote', headers: { ...auth('admin'), 'content-type': 'application/json' }, payload: '' });
+    expect(typed.statusCode, typed.body).toBe(200);
+    expect((await readRegistry(dir)).champion).toBe('tiny/v3');
+  });
+
   it('404 for an unknown version and 409 when a version exists under two names', async () => {
     const dir = await tempModels();
     const app = await build({ modelsDir: dir });
