@@ -9,6 +9,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** The shortest collector lease accepted. */
+export const MIN_LEASE_SECONDS = 30;
+
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 /**
@@ -55,7 +58,13 @@ const EnvSchema = z.object({
   ARREARS_WORKER_CONCURRENCY: int(4),
   ARREARS_WORKER_BATCH: int(500),
   ARREARS_WORKER_IN_PROCESS: bool.default(false),
-  ARREARS_LEASE_SECONDS: int(900),
+  // A lease shorter than a call hands the item to the next collector while the first is still on
+  // the phone: two collectors then work one account (and the contact caps see both).
+  ARREARS_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(MIN_LEASE_SECONDS, `a lease must last at least ${MIN_LEASE_SECONDS} seconds (the time to work an item)`)
+    .default(900),
 });
 
 export interface Config {
