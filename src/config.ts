@@ -104,6 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  // Development mode treats every caller as admin: a production process must never start with it.
+  if (e.ARREARS_AUTH_DISABLED && e.NODE_ENV === 'production')
+    throw new ConfigError('invalid configuration:\n  ARREARS_AUTH_DISABLED: must not be true when NODE_ENV=production (it lets any caller act as admin)');
   let keysJson: unknown;
   try {
     keysJson = JSON.parse(e.ARREARS_API_KEYS);
