@@ -6,6 +6,7 @@
  * The old slot is disposed once its last in-flight request releases it. Every load, promotion and
  * registry reconciliation runs through one queue (`exclusive`), so two swaps never interleave.
  */
+import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { RawRow } from '../domain/encoding.js';
 import { tierFor } from '../domain/scoring.js';
@@ -49,6 +50,18 @@ export interface HolderOptions {
 }
 
 export const refOf = (m: LoadedModel): string => `${m.bundle.name}/${m.bundle.version}`;
+
+/**
+ * A bundle error's message as a client may see it: the loader names files by their path on this
+ * server, which a 4xx must not reveal, so the bundle's folder becomes its ref and any other path
+ * under the models folder becomes relative to it.
+ */
+export function bundleErrorMessage(err: Error, modelsDir: string, ref: string): string {
+  const dir = bundleDir(modelsDir, ref);
+  let msg = err.message;
+  for (const [path, name] of [[resolve(dir), ref], [dir, ref], [resolve(modelsDir), 'models'], [modelsDir, 'models']] as const) msg = msg.split(path).join(name);
+  return msg;
+}
 
 function makeSlot(model: LoadedModel, ref: string): Slot {
   const f = model.bundle.features;
@@ -197,7 +210,8 @@ export class ModelHolder {
           model = await this.load(ref);
         } catch (e) {
           this.o.onRefused?.(ref, e as Error);
-          throw new ApiError('ARREARS_BUNDLE_INVALID', `bundle ${ref} refused: ${(e as Error).message}`, [{ path: 'version', issue: (e as Error).message }]);
+          const why = bundleErrorMessage(e as Error, this.o.modelsDir, ref);
+          throw new ApiError('ARREARS_BUNDLE_INVALID', `bundle ${ref} refused: ${why}`, [{ path: 'version', issue: why }]);
         }
       }
       let after: Registry;

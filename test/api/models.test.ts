@@ -184,6 +184,12 @@ describe('POST /v1/models/:version/promote', () => {
     const json = await promoteReq(app, 'badjson');
     expect(json.statusCode).toBe(422);
     expect(json.json().error.message).toMatch(/tiers\.cuts/);
+    // The bundle is named by its ref, never by where the server keeps it.
+    for (const r of [res, json, await app.inject({ method: 'GET', url: '/v1/models/badjson', headers: auth('scorer') })]) {
+      expect(r.statusCode).toBe(422);
+      expect(r.body).not.toContain(dir);
+      expect(r.body).toMatch(/tiny\/(broken|badjson)/);
+    }
     expect((await readRegistry(dir)).champion).toBe(FIXTURE_REF);
     const s = await score(app);
     expect(s.statusCode).toBe(200);

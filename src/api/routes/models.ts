@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { BundleError, readBundleJson } from '../../model/load.js';
 import { bundleDir, readRegistry } from '../../model/registry.js';
 import { ApiError } from '../errors.js';
+import { bundleErrorMessage } from '../model-holder.js';
 import { ErrorSchema, ModelSummarySchema, PromoteBody, VersionParams } from '../schemas.js';
 
 const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opts) => {
@@ -92,7 +93,7 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
       try {
         b = await readBundleJson(bundleDir(opts.modelsDir, entry.ref));
       } catch (e) {
-        if (e instanceof BundleError) throw new ApiError('ARREARS_BUNDLE_INVALID', e.message);
+        if (e instanceof BundleError) throw new ApiError('ARREARS_BUNDLE_INVALID', bundleErrorMessage(e, opts.modelsDir, entry.ref));
         throw e;
       }
       return {
