@@ -203,6 +203,8 @@ export class ModelHolder {
       if (matches.length > 1)
         throw new ApiError('ARREARS_CONFLICT', `version "${version}" exists under several names; use one of ${matches.map((m) => m.ref).join(', ')}`);
       const ref = matches[0].ref;
+      // Shadow-scoring a model against itself measures nothing and would hide the real comparison.
+      if (as === 'challenger' && reg.champion === ref) throw new ApiError('ARREARS_CONFLICT', `${ref} is the champion; it cannot also be its challenger`);
       const current = as === 'champion' ? this.champ : this.chall;
       let model: LoadedModel | null = null;
       if (current?.ref !== ref) {

@@ -211,6 +211,16 @@ describe('POST /v1/models/:version/promote', () => {
     expect((await readRegistry(dir)).champion).toBe('tiny/v3');
   });
 
+  it('the champion cannot be promoted as its own challenger', async () => {
+    const dir = await tempModels();
+    const app = await build({ modelsDir: dir });
+    const res = await promoteReq(app, FIXTURE_VERSION, 'challenger');
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'ARREARS_CONFLICT', message: `${FIXTURE_REF} is the champion; it cannot also be its challenger` });
+    expect(await readRegistry(dir)).toMatchObject({ champion: FIXTURE_REF, challenger: null });
+    expect(app.models.challenger).toBeNull();
+  });
+
   it('404 for an unknown version and 409 when a version exists under two names', async () => {
     const dir = await tempModels();
     const app = await build({ modelsDir: dir });
