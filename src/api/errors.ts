@@ -37,6 +37,7 @@ export const ERRORS = {
   ARREARS_INTERNAL: { status: 500, message: 'internal error' },
   ARREARS_NO_MODEL: { status: 503, message: 'no model is loaded' },
   ARREARS_OVERLOADED: { status: 503, message: 'the server is overloaded; retry later' },
+  ARREARS_STORE_UNAVAILABLE: { status: 503, message: 'the worklist store is unavailable; retry later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

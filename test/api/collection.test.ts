@@ -246,7 +246,7 @@ describe('worklists, claims and outcomes', () => {
 });
 
 describe('when Redis is unreachable', () => {
-  it('intake answers 503 with the catalogue message and no internals', async () => {
+  it('intake answers 503 store unavailable, with retry-after, the catalogue message and no internals', async () => {
     const { Redis } = await import('ioredis');
     const dead = new Redis({ port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     dead.on('error', () => undefined);
@@ -260,7 +260,8 @@ describe('when Redis is unreachable', () => {
     try {
       const r = await a.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
       expect(r.statusCode).toBe(503);
-      expect(r.json()).toEqual({ error: { code: 'ARREARS_OVERLOADED', message: 'the server is overloaded; retry later', details: [] } });
+      expect(r.json()).toEqual({ error: { code: 'ARREARS_STORE_UNAVAILABLE', message: 'the worklist store is unavailable; retry later', details: [] } });
+      expect(r.headers['retry-after']).toBe('5');
     } finally {
       await a.close();
       await q.close().catch(() => undefined);

@@ -53,7 +53,8 @@ const invalid = (issues: readonly { path: readonly PropertyKey[]; message: strin
 function storeError(err: unknown): never {
   if (err instanceof ApiError) throw err;
   const msg = (err as Error)?.message ?? '';
-  if (/Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|max retries|ETIMEDOUT/i.test(msg)) throw new ApiError('ARREARS_OVERLOADED');
+  if (/Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|max retries|ETIMEDOUT/i.test(msg))
+    throw new ApiError('ARREARS_STORE_UNAVAILABLE', undefined, [], { 'retry-after': '5' });
   throw err;
 }
 
