@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   ARREARS_API_KEYS: z.string().default('[]'),
   /** Development mode: no API keys required. Never in production; the server warns loudly. */
   ARREARS_AUTH_DISABLED: bool.default(false),
+  /** Take request ids from the x-request-id header (only behind a proxy that sets it); otherwise each request gets a new one. */
+  ARREARS_TRUST_REQUEST_ID: bool.default(false),
   // 8 MiB: a full 10,000-row batch of a ~30-feature bundle is about 6 MB of JSON.
   ARREARS_BODY_LIMIT_BYTES: int(8 * 1024 * 1024),
   ARREARS_BATCH_MAX: int(10_000),
@@ -76,6 +78,7 @@ export interface Config {
   tfBackend: z.infer<typeof EnvSchema>['ARREARS_TF_BACKEND'];
   apiKeys: ApiKeyEntry[];
   authDisabled: boolean;
+  trustRequestId: boolean;
   bodyLimitBytes: number;
   batchMax: number;
   maxFeatureKeys: number;
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tfBackend: e.ARREARS_TF_BACKEND,
     apiKeys: keys.data,
     authDisabled: e.ARREARS_AUTH_DISABLED,
+    trustRequestId: e.ARREARS_TRUST_REQUEST_ID,
     bodyLimitBytes: e.ARREARS_BODY_LIMIT_BYTES,
     batchMax: e.ARREARS_BATCH_MAX,
     maxFeatureKeys: e.ARREARS_MAX_FEATURE_KEYS,

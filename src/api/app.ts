@@ -2,6 +2,7 @@
  * Builds the Fastify app from its dependencies; listening is server.ts's job, so tests drive the
  * app with `inject` and no port.
  */
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
@@ -55,8 +56,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
-    // Request ids for log correlation; ids from a trusted proxy are honoured.
-    requestIdHeader: 'x-request-id',
+    // Request ids for log correlation. A client-chosen id could forge or collide with another
+    // request's log lines, so the header is honoured only where a trusted proxy sets it.
+    requestIdHeader: config.trustRequestId ? 'x-request-id' : false,
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
     // A client that trickles its request in, or holds a silent connection, would otherwise hold a
     // socket for ever. Node checks request deadlines every connectionsCheckingInterval (30 s by

@@ -267,6 +267,27 @@ describe('logs', () => {
   });
 });
 
+describe('request ids', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    return { lines, logger: createLogger({ logLevel: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) })) };
+  };
+  const ids = (lines: string[]) => lines.map((l) => JSON.parse(l).reqId).filter(Boolean);
+
+  it('a client cannot choose its request id unless the deployment trusts the header', async () => {
+    const untrusted = capture();
+    const app = await build({ logger: untrusted.logger });
+    await app.inject({ ...post(body()), headers: { ...auth('scorer'), 'x-request-id': 'forged\nid' } });
+    expect(ids(untrusted.lines).length).toBeGreaterThan(0);
+    expect(ids(untrusted.lines)).not.toContain('forged\nid');
+
+    const trusted = capture();
+    const behindProxy = await build({ logger: trusted.logger, config: { trustRequestId: true } });
+    await behindProxy.inject({ ...post(body()), headers: { ...auth('scorer'), 'x-request-id': 'proxy-42' } });
+    expect(ids(trusted.lines)).toContain('proxy-42');
+  });
+});
+
 // Keeps the shared config helper honest: loadConfig defaults plus the test keys.
 it('testConfig has three keys with one role each', () => {
   expect(testConfig().apiKeys.map((k) => k.roles)).toEqual([['scorer'], ['admin'], ['collector']]);
