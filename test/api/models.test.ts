@@ -296,6 +296,28 @@ describe('monitoring', () => {
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/arrears_shadow_pd_abs_diff_count 20/);
   });
 
+  it('a challenger with a feature the champion does not use is shadow-scored from what the caller sent', async () => {
+    const dir = await tempModels();
+    // v2 calls income "salary": the champion ignores salary, the challenger needs it.
+    await addVersion(dir, 'v2', {
+      mutate: async (d) => {
+        const text = await readFile(join(d, 'bundle.json'), 'utf8');
+        await writeFile(join(d, 'bundle.json'), text.replaceAll('"income"', '"salary"'));
+      },
+    });
+    const app = await build({ modelsDir: dir });
+    expect((await promoteReq(app, 'v2', 'challenger')).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const features = { income: 3000 + i * 200, salary: 3000 + i * 200, util: 0.1 * i, grade: 'ABC'[i % 3] };
+      expect((await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(features) })).statusCode).toBe(200);
+    }
+    const batch = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body({ income: 1, salary: 1, util: 0.2, grade: 'A' })] } });
+    expect(batch.json().results[0].warnings).toContainEqual({ feature: 'salary', issue: 'unknown_feature' });
+    await new Promise((r) => setImmediate(r));
+    const s = (await app.inject({ method: 'GET', url: '/v1/monitoring/shadow', headers: auth('admin') })).json();
+    expect(s).toMatchObject({ challenger: 'tiny/v2', pairs: 6 });
+  });
+
   it('reports PSI drift of recent scores against the bundle baseline', async () => {
     const app = await build();
     const none = (await app.inject({ method: 'GET', url: '/v1/monitoring/drift', headers: auth('admin') })).json();

@@ -39,13 +39,18 @@ function toBody(r: ScoreResult, extra: ApiWarning[], borrowerId: string | undefi
   return body;
 }
 
-function record(holder: ModelHolder, slot: Slot, row: RawRow, r: ScoreResult, count: (tier: string, model: string) => void): void {
+/**
+ * Counts a result and feeds drift and the shadow challenger. `sent` is the caller's features as
+ * sent, not the champion's parsed row: that row holds the champion's features only, and a
+ * challenger may use others.
+ */
+function record(holder: ModelHolder, slot: Slot, sent: Record<string, unknown>, r: ScoreResult, count: (tier: string, model: string) => void): void {
   count(r.tier, slot.ref);
   // A batch that straddles a promotion finishes on the model it started with, but that model's
   // scores must not feed the new champion's drift ring or shadow comparison.
   if (slot.retired) return;
   holder.observe(r.score);
-  holder.shadowScore(row, r.pd, r.tier, slot.contract);
+  holder.shadowScore(sent as RawRow, r.pd, r.tier, slot.contract);
 }
 
 /**
@@ -94,7 +99,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: numbe
       try {
         const row = validateOne(slot, req.body.features) as RawRow;
         const [r] = slot.model.scoreRows([row]);
-        record(holder, slot, row, r, count);
+        record(holder, slot, req.body.features, r, count);
         return toBody(r, unknownFields(req.body.features, slot.known), req.body.borrowerId);
       } finally {
         holder.release(slot);
@@ -175,7 +180,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: numbe
     if (invalid) app.metrics.errors.inc({ code: 'ARREARS_VALIDATION' }, invalid);
     const scoredRows = rows.length ? slot.model.scoreRows(rows) : [];
     for (let k = 0; k < scoredRows.length; k++) {
-      record(holder, slot, rows[k], scoredRows[k], count);
+      record(holder, slot, sent[k], scoredRows[k], count);
       results[at[k]] = toBody(scoredRows[k], unknownFields(sent[k], slot.known), ids[k]);
     }
     return rows.length;
