@@ -17,6 +17,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
 import { WorklistStore } from '../src/collection/worklist.js';
+import { neutraliseRow } from './lib/csv-cell.js';
 
 const { values: args } = parseArgs({ options: { out: { type: 'string' }, since: { type: 'string' } } });
 if (!args.out || !/\.(csv|parquet)$/i.test(args.out)) {
@@ -60,7 +61,9 @@ for await (const { id, fields: f } of store.readStream('outcomes', since)) {
     outstanding: num(f.outstanding),
     tier: f.tier,
   };
-  if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, 'drain');
+  // CSV is opened in spreadsheets: no cell may start like a formula (Parquet keeps values as they are).
+  const safe = /\.csv$/i.test(args.out) ? neutraliseRow(row) : row;
+  if (!out.write(`${JSON.stringify(safe)}\n`)) await once(out, 'drain');
   n++;
 }
 out.end();

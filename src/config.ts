@@ -9,6 +9,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** The shortest collector lease accepted. */
+export const MIN_LEASE_SECONDS = 30;
+
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 /**
@@ -37,10 +40,18 @@ const EnvSchema = z.object({
   ARREARS_API_KEYS: z.string().default('[]'),
   /** Development mode: no API keys required. Never in production; the server warns loudly. */
   ARREARS_AUTH_DISABLED: bool.default(false),
+  /** Take request ids from the x-request-id header (only behind a proxy that sets it); otherwise each request gets a new one. */
+  ARREARS_TRUST_REQUEST_ID: bool.default(false),
   // 8 MiB: a full 10,000-row batch of a ~30-feature bundle is about 6 MB of JSON.
   ARREARS_BODY_LIMIT_BYTES: int(8 * 1024 * 1024),
   ARREARS_BATCH_MAX: int(10_000),
+  /** Most keys one borrower's `features` may hold (the bundle's features plus unknown ones); more is a 400. */
+  ARREARS_MAX_FEATURE_KEYS: z.coerce.number().int().min(1).default(1_000),
   ARREARS_RATE_LIMIT_PER_MIN: int(6_000),
+  /** Most time a whole request (headers and body) may take to arrive; then 408 and the connection closes. 0 = none. */
+  ARREARS_REQUEST_TIMEOUT_MS: int(30_000),
+  /** Most time a connection may stay silent (no bytes either way) before it is closed. 0 = none. */
+  ARREARS_CONNECTION_TIMEOUT_MS: int(60_000),
   ARREARS_MAX_EVENT_LOOP_DELAY_MS: int(1_000),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix for every Redis key and BullMQ queue this deployment owns. */
@@ -49,7 +60,13 @@ const EnvSchema = z.object({
   ARREARS_WORKER_CONCURRENCY: int(4),
   ARREARS_WORKER_BATCH: int(500),
   ARREARS_WORKER_IN_PROCESS: bool.default(false),
-  ARREARS_LEASE_SECONDS: int(900),
+  // A lease shorter than a call hands the item to the next collector while the first is still on
+  // the phone: two collectors then work one account (and the contact caps see both).
+  ARREARS_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(MIN_LEASE_SECONDS, `a lease must last at least ${MIN_LEASE_SECONDS} seconds (the time to work an item)`)
+    .default(900),
 });
 
 export interface Config {
@@ -61,9 +78,13 @@ export interface Config {
   tfBackend: z.infer<typeof EnvSchema>['ARREARS_TF_BACKEND'];
   apiKeys: ApiKeyEntry[];
   authDisabled: boolean;
+  trustRequestId: boolean;
   bodyLimitBytes: number;
   batchMax: number;
+  maxFeatureKeys: number;
   rateLimitPerMin: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
   maxEventLoopDelayMs: number;
   redisUrl: string;
   redisPrefix: string;
@@ -86,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  // Development mode treats every caller as admin: a production process must never start with it.
+  if (e.ARREARS_AUTH_DISABLED && e.NODE_ENV === 'production')
+    throw new ConfigError('invalid configuration:\n  ARREARS_AUTH_DISABLED: must not be true when NODE_ENV=production (it lets any caller act as admin)');
   let keysJson: unknown;
   try {
     keysJson = JSON.parse(e.ARREARS_API_KEYS);
@@ -116,9 +140,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tfBackend: e.ARREARS_TF_BACKEND,
     apiKeys: keys.data,
     authDisabled: e.ARREARS_AUTH_DISABLED,
+    trustRequestId: e.ARREARS_TRUST_REQUEST_ID,
     bodyLimitBytes: e.ARREARS_BODY_LIMIT_BYTES,
     batchMax: e.ARREARS_BATCH_MAX,
+    maxFeatureKeys: e.ARREARS_MAX_FEATURE_KEYS,
     rateLimitPerMin: e.ARREARS_RATE_LIMIT_PER_MIN,
+    requestTimeoutMs: e.ARREARS_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.ARREARS_CONNECTION_TIMEOUT_MS,
     maxEventLoopDelayMs: e.ARREARS_MAX_EVENT_LOOP_DELAY_MS,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.ARREARS_REDIS_PREFIX,

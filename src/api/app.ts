@@ -4,12 +4,14 @@
  * collection runtime, the serving models) are decorators, released when the app closes. Listening
  * is server.ts's job, so tests drive the app with `inject` and no port.
  */
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { LoadedModel } from '../model/types.js';
-import { installErrorHandler } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.js';
+import { MAX_PARAM_LENGTH } from './schemas.js';
 import auth from './plugins/auth.js';
 import collection from './plugins/collection.js';
 import docs from './plugins/docs.js';
@@ -48,14 +50,35 @@ export interface AppDeps {
   now?: () => number;
 }
 
+/** Node's header and request deadlines for a request timeout (Node refuses headers allowed longer than the request). */
+function requestDeadlines(requestTimeout: number) {
+  return {
+    requestTimeout,
+    headersTimeout: Math.min(60_000, requestTimeout),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 10))),
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
-    // Request ids for log correlation; ids from a trusted proxy are honoured.
-    requestIdHeader: 'x-request-id',
+    // Request ids for log correlation. A client-chosen id could forge or collide with another
+    // request's log lines, so the header is honoured only where a trusted proxy sets it.
+    requestIdHeader: config.trustRequestId ? 'x-request-id' : false,
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // A client that trickles its request in, or holds a silent connection, would otherwise hold a
+    // socket for ever. Node checks request deadlines every connectionsCheckingInterval (30 s by
+    // default, as long as the timeout itself); a tenth of the timeout keeps the cut-off near it.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: config.requestTimeoutMs > 0 ? requestDeadlines(config.requestTimeoutMs) : null,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before routing, and bytes that never became a request, leave in the common shape too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API and type the handlers at compile time; re-validating our own
@@ -75,9 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(docs, { batchMax: config.batchMax });
 
   await app.register(healthRoutes, { backend: deps.backend, authDisabled: config.authDisabled });
-  await app.register(scoresRoutes, { batchMax: config.batchMax, benchNoop: deps.benchNoop ?? false });
+  await app.register(scoresRoutes, { batchMax: config.batchMax, maxFeatureKeys: config.maxFeatureKeys, benchNoop: deps.benchNoop ?? false });
   await app.register(modelsRoutes, { modelsDir: config.modelsDir });
   await app.register(monitoringRoutes);
-  await app.register(collectionRoutes, { batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch), now: deps.now });
+  await app.register(collectionRoutes, { batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch), maxFeatureKeys: config.maxFeatureKeys, now: deps.now });
   return app;
 }

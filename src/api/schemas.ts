@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Bundle } from '../domain/bundle.js';
+import { MAX_ID_LENGTH } from '../domain/collection/snapshot.js';
 
 export const ErrorSchema = z
   .object({
@@ -16,12 +17,13 @@ export const ErrorSchema = z
   })
   .describe('The error shape of every route');
 
-const BorrowerId = z.string().min(1).max(128).describe('Caller reference, echoed back; never logged');
+const BorrowerId = z.string().min(1).max(MAX_ID_LENGTH).describe('Caller reference, echoed back; never logged');
 
 /**
  * One bundle's feature schema. Every feature the model uses must be present: numeric features take
  * a finite number or null (unknown), categorical features a string or null. Fields the model does
  * not use are accepted and reported in `warnings` as `unknown_feature` (see the README ("Scoring API") for why).
+ * They are stripped, not copied: parsing costs the bundle's features, however many keys arrive.
  */
 export function featureSchema(features: Bundle['features']) {
   const shape: Record<string, z.ZodType> = {};
@@ -39,7 +41,7 @@ export function featureSchema(features: Bundle['features']) {
             .nullable()
             .describe(desc);
   }
-  return z.looseObject(shape);
+  return z.object(shape);
 }
 
 /** The request envelope for one borrower, with a given feature schema. */
@@ -88,6 +90,11 @@ export const BatchResultSchema = z.object({
   scored: z.number().int(),
   failed: z.number().int(),
   results: z.array(z.union([ScoreResultSchema, z.object({ borrowerId: z.string().optional(), error: ErrorSchema.shape.error })])),
+  detailsOmitted: z
+    .number()
+    .int()
+    .optional()
+    .describe('invalid items whose error lists no details: only the first 100 invalid items list theirs (at most 5 each)'),
 });
 export type BatchResultBody = z.infer<typeof BatchResultSchema>;
 
@@ -104,8 +111,18 @@ export const ModelSummarySchema = z.object({
   metrics: MetricsSummarySchema,
 });
 
+/** The longest bundle version (or URL-encoded "name/version") a route takes. */
+export const MAX_VERSION_LENGTH = 200;
+
+/**
+ * The router's limit on one path parameter, in raw (still percent-encoded) characters: room for the
+ * longest id or version with every character encoded (%XX), so the schema, not the router, decides
+ * what is too long and says which field.
+ */
+export const MAX_PARAM_LENGTH = 3 * Math.max(MAX_ID_LENGTH, MAX_VERSION_LENGTH);
+
 export const VersionParams = z.object({
-  version: z.string().min(1).max(200).describe('a bundle version, or "name/version" (URL-encoded) when two names share a version'),
+  version: z.string().min(1).max(MAX_VERSION_LENGTH).describe('a bundle version, or "name/version" (URL-encoded) when two names share a version'),
 });
 
 export const PromoteBody = z

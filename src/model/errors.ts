@@ -11,6 +11,8 @@ export type ModelErrorKind =
   | 'not_found'
   /** A bare version names bundles under several names; the caller must say which. */
   | 'ambiguous'
+  /** The request contradicts the registry's state (e.g. the champion named as its own challenger). */
+  | 'conflict'
   /** The bundle failed to load, validate or warm up; whatever served before keeps serving. */
   | 'invalid_bundle';
 

@@ -28,6 +28,8 @@ export type Registry = z.infer<typeof RegistrySchema>;
 export type RegistryEntry = Registry['bundles'][number];
 
 export const REGISTRY_FILE = 'registry.json';
+/** History entries kept: the latest ones. Every promotion appends, and the file is rewritten each time. */
+export const MAX_HISTORY = 1_000;
 
 export const emptyRegistry = (): Registry => ({ champion: null, challenger: null, bundles: [], history: [] });
 
@@ -60,7 +62,8 @@ export async function writeRegistry(modelsDir: string, reg: Registry): Promise<v
   await mkdir(modelsDir, { recursive: true });
   const path = join(modelsDir, REGISTRY_FILE);
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(RegistrySchema.parse(reg), null, 2)}\n`);
+  const bounded = reg.history.length > MAX_HISTORY ? { ...reg, history: reg.history.slice(-MAX_HISTORY) } : reg;
+  await writeFile(tmp, `${JSON.stringify(RegistrySchema.parse(bounded), null, 2)}\n`);
   await rename(tmp, path);
 }
 
@@ -77,10 +80,13 @@ export async function registerBundle(modelsDir: string, entry: RegistryEntry, pr
   return reg;
 }
 
-/** Marks `ref` champion (or challenger). The caller validates the bundle before calling this. */
+/** Marks `ref` champion (or challenger); a no-op when it already is. The caller validates the bundle before calling this. */
 export async function promote(modelsDir: string, ref: string, as: 'champion' | 'challenger' = 'champion', now = new Date()): Promise<Registry> {
   const reg = await readRegistry(modelsDir);
   if (!reg.bundles.some((b) => b.ref === ref)) throw new Error(`no bundle "${ref}" in the registry`);
+  if (as === 'challenger' && reg.champion === ref) throw new Error(`${ref} is the champion; it cannot also be its challenger`);
+  // Already so: nothing to record (a retried or repeated promotion would otherwise grow the history).
+  if (reg[as] === ref) return reg;
   if (as === 'champion') {
     reg.champion = ref;
     if (reg.challenger === ref) reg.challenger = null;

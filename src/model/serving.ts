@@ -18,11 +18,24 @@
  * caller passes (Redis pub/sub: announcements.ts), debounced into one registry read.
  */
 import { watch } from 'node:fs';
+import { resolve } from 'node:path';
 import { serialQueue } from '../lib/serial.js';
 import { ModelError } from './errors.js';
 import { loadModel } from './load.js';
 import { bundleDir, promote as writePromotion, readRegistry, REGISTRY_FILE, type Registry } from './registry.js';
 import type { LoadedModel } from './types.js';
+
+/**
+ * A bundle error's message as a client may see it: the loader names files by their path on this
+ * server, which a 4xx must not reveal, so the bundle's folder becomes its ref and any other path
+ * under the models folder becomes relative to it.
+ */
+export function bundleErrorMessage(err: Error, modelsDir: string, ref: string): string {
+  const dir = bundleDir(modelsDir, ref);
+  let msg = err.message;
+  for (const [path, name] of [[resolve(dir), ref], [dir, ref], [resolve(modelsDir), 'models'], [modelsDir, 'models']] as const) msg = msg.split(path).join(name);
+  return msg;
+}
 
 export type Role = 'champion' | 'challenger';
 export const ROLES: readonly Role[] = ['champion', 'challenger'];
@@ -139,6 +152,8 @@ export class ModelServing<X extends object = object> {
       if (matches.length > 1)
         throw new ModelError('ambiguous', `version "${version}" exists under several names; use one of ${matches.map((m) => m.ref).join(', ')}`);
       const ref = matches[0].ref;
+      // Shadow-scoring a model against itself measures nothing and would hide the real comparison.
+      if (as === 'challenger' && reg.champion === ref) throw new ModelError('conflict', `${ref} is the champion; it cannot also be its challenger`, ref);
       const current = this.slots[as];
       let next: Slot<X> | null = null;
       if (current?.ref !== ref) {
@@ -146,7 +161,8 @@ export class ModelServing<X extends object = object> {
           next = this.slotOf(as, await this.load(ref), ref);
         } catch (e) {
           this.o.onRefused?.(as, ref, e as Error);
-          throw new ModelError('invalid_bundle', `bundle ${ref} refused: ${(e as Error).message}`, ref, { cause: e });
+          const why = bundleErrorMessage(e as Error, this.o.modelsDir, ref);
+          throw new ModelError('invalid_bundle', `bundle ${ref} refused: ${why}`, ref, { cause: new Error(why) });
         }
       }
       const after = await writePromotion(this.o.modelsDir, ref, as);

@@ -97,6 +97,17 @@ describe('POST /v1/delinquencies', () => {
     expect(empty.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['accountId', 'asOf', 'dpd', 'features', 'jurisdiction', 'outstanding']);
   });
 
+  it('refuses a snapshot with more feature keys than the cap, naming the field, before any schema runs', async () => {
+    const features: Record<string, number> = {};
+    for (let i = 0; i < 1_001; i++) features[`f${i}`] = i;
+    const one = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ features }) });
+    expect(one.statusCode).toBe(400);
+    expect(one.json().error.details).toEqual([{ path: 'features', issue: 'at most 1000 features per snapshot' }]);
+    const batch = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: { items: [body(), body({ accountId: 'A2', features })] } });
+    expect(batch.json().error.details).toEqual([{ path: 'items.1.features', issue: 'at most 1000 features per snapshot' }]);
+    expect((await app.collection.queue.getJobCounts('wait')).wait).toBe(0);
+  });
+
   it('needs the scorer role', async () => {
     expect((await app.inject({ method: 'POST', url: '/v1/delinquencies', payload: body() })).json().error.code).toBe('ARREARS_UNAUTHORIZED');
     const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('collector'), payload: body() });
@@ -245,7 +256,7 @@ describe('when Redis is unreachable', () => {
     }
   });
 
-  it('intake answers 503 with the catalogue message and no internals', async () => {
+  it('intake answers 503 store unavailable, with retry-after, the catalogue message and no internals', async () => {
     const { Redis } = await import('ioredis');
     const dead = new Redis({ port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     dead.on('error', () => undefined);
@@ -254,7 +265,8 @@ describe('when Redis is unreachable', () => {
       others.push(a);
       const r = await a.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
       expect(r.statusCode).toBe(503);
-      expect(r.json()).toEqual({ error: { code: 'ARREARS_OVERLOADED', message: 'the server is overloaded; retry later', details: [] } });
+      expect(r.json()).toEqual({ error: { code: 'ARREARS_STORE_UNAVAILABLE', message: 'the worklist store is unavailable; retry later', details: [] } });
+      expect(r.headers['retry-after']).toBe('5');
     } finally {
       dead.disconnect();
     }

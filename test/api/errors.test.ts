@@ -1,3 +1,4 @@
+import { connect as tcpConnect } from 'node:net';
 import { Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -212,6 +213,52 @@ describe('404, 413, 429, 503 and 500', () => {
   });
 });
 
+/** Sends raw bytes to a listening app and resolves with everything it answers before closing the socket. */
+async function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ port, host: '127.0.0.1' }, () => socket.write(bytes));
+    let got = '';
+    socket.on('data', (d) => (got += String(d)));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+}
+
+/** The JSON body of a raw HTTP response. */
+const rawBody = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+
+describe("Fastify's own errors leave in the common shape, without echoing the URL", () => {
+  it('bad percent-encoding in the path is a 400', async () => {
+    const app = await build();
+    const res = await app.inject({ method: 'GET', url: '/v1/models/%E0%A4%A-SECRET', headers: auth('scorer') });
+    expect(res.statusCode).toBe(400);
+    expect(expectShape(res, 'ARREARS_BAD_URL').details).toEqual([{ path: 'url', issue: 'not valid percent-encoding' }]);
+    expect(res.body).not.toContain('SECRET');
+  });
+
+  it('a path parameter longer than the router takes is a 414', async () => {
+    const app = await build();
+    const res = await app.inject({ method: 'GET', url: `/v1/models/${'v'.repeat(5_000)}SECRET`, headers: auth('scorer') });
+    expect(res.statusCode).toBe(414);
+    expectShape(res, 'ARREARS_URI_TOO_LONG');
+    expect(res.body).not.toContain('SECRET');
+    expect(res.body.length).toBeLessThan(500);
+  });
+
+  it('malformed HTTP on a listening server gets a 400 in the common shape and the connection closed', async () => {
+    const app = await build();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const answer = await rawExchange(port, 'NOT HTTP AT ALL /SECRET\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(rawBody(answer)).toEqual({ error: { code: 'ARREARS_MALFORMED_REQUEST', message: 'the request is not valid HTTP', details: [] } });
+    expect(answer).not.toContain('SECRET');
+    const huge = await rawExchange(port, `GET /health/live HTTP/1.1\r\nHost: x\r\nx-big: ${'h'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(rawBody(huge).error.code).toBe('ARREARS_HEADERS_TOO_LARGE');
+  });
+});
+
 describe('logs', () => {
   it('never contain borrower features, ids or keys', async () => {
     const lines: string[] = [];
@@ -226,6 +273,27 @@ describe('logs', () => {
     expect(lines.length).toBeGreaterThan(5);
     for (const secret of ['BORROWER-SECRET-9', '7777123', 'eight-eight-eight', 'ACCOUNT-SECRET-1', KEYS.scorer]) expect(all).not.toContain(secret);
     expect(all).toContain('[redacted]');
+  });
+});
+
+describe('request ids', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    return { lines, logger: createLogger({ logLevel: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) })) };
+  };
+  const ids = (lines: string[]) => lines.map((l) => JSON.parse(l).reqId).filter(Boolean);
+
+  it('a client cannot choose its request id unless the deployment trusts the header', async () => {
+    const untrusted = capture();
+    const app = await build({ logger: untrusted.logger });
+    await app.inject({ ...post(body()), headers: { ...auth('scorer'), 'x-request-id': 'forged\nid' } });
+    expect(ids(untrusted.lines).length).toBeGreaterThan(0);
+    expect(ids(untrusted.lines)).not.toContain('forged\nid');
+
+    const trusted = capture();
+    const behindProxy = await build({ logger: trusted.logger, config: { trustRequestId: true } });
+    await behindProxy.inject({ ...post(body()), headers: { ...auth('scorer'), 'x-request-id': 'proxy-42' } });
+    expect(ids(trusted.lines)).toContain('proxy-42');
   });
 });
 

@@ -166,11 +166,41 @@ describe('POST /v1/models/:version/promote', () => {
     const json = await promoteReq(app, 'badjson');
     expect(json.statusCode).toBe(422);
     expect(json.json().error.message).toMatch(/tiers\.cuts/);
+    // The bundle is named by its ref, never by where the server keeps it.
+    for (const r of [res, json, await app.inject({ method: 'GET', url: '/v1/models/badjson', headers: auth('scorer') })]) {
+      expect(r.statusCode).toBe(422);
+      expect(r.body).not.toContain(dir);
+      expect(r.body).toMatch(/tiny\/(broken|badjson)/);
+    }
     expect((await readRegistry(dir)).champion).toBe(FIXTURE_REF);
     const s = await score(app);
     expect(s.statusCode).toBe(200);
     expect(s.json().model.version).toBe(FIXTURE_VERSION);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/arrears_model_swaps_total\{role="any",result="refused"\} 2/);
+  });
+
+  it('the documented command works: no body and no content-type promotes to champion', async () => {
+    const dir = await tempModels();
+    await addVersion(dir, 'v2', { shift: 1 });
+    const app = await build({ modelsDir: dir });
+    const res = await app.inject({ method: 'POST', url: '/v1/models/v2/promote', headers: auth('admin') });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ ref: 'tiny/v2', as: 'champion', previous: FIXTURE_REF });
+    // An empty body sent with a JSON content-type means the same.
+    await addVersion(dir, 'v3');
+    const typed = await app.inject({ method: 'POST', url: '/v1/models/v3/promote', headers: { ...auth('admin'), 'content-type': 'application/json' }, payload: '' });
+    expect(typed.statusCode, typed.body).toBe(200);
+    expect((await readRegistry(dir)).champion).toBe('tiny/v3');
+  });
+
+  it('the champion cannot be promoted as its own challenger', async () => {
+    const dir = await tempModels();
+    const app = await build({ modelsDir: dir });
+    const res = await promoteReq(app, FIXTURE_VERSION, 'challenger');
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'ARREARS_CONFLICT', message: `${FIXTURE_REF} is the champion; it cannot also be its challenger` });
+    expect(await readRegistry(dir)).toMatchObject({ champion: FIXTURE_REF, challenger: null });
+    expect(app.models.challenger).toBeNull();
   });
 
   it('404 for an unknown version and 409 when a version exists under two names', async () => {
@@ -246,6 +276,28 @@ describe('monitoring', () => {
     expect(s.meanChallengerPd).toBeGreaterThan(s.meanChampionPd);
     expect(s.meanAbsDiff).toBeGreaterThan(0);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/arrears_shadow_pd_abs_diff_count 20/);
+  });
+
+  it('a challenger with a feature the champion does not use is shadow-scored from what the caller sent', async () => {
+    const dir = await tempModels();
+    // v2 calls income "salary": the champion ignores salary, the challenger needs it.
+    await addVersion(dir, 'v2', {
+      mutate: async (d) => {
+        const text = await readFile(join(d, 'bundle.json'), 'utf8');
+        await writeFile(join(d, 'bundle.json'), text.replaceAll('"income"', '"salary"'));
+      },
+    });
+    const app = await build({ modelsDir: dir });
+    expect((await promoteReq(app, 'v2', 'challenger')).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const features = { income: 3000 + i * 200, salary: 3000 + i * 200, util: 0.1 * i, grade: 'ABC'[i % 3] };
+      expect((await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(features) })).statusCode).toBe(200);
+    }
+    const batch = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body({ income: 1, salary: 1, util: 0.2, grade: 'A' })] } });
+    expect(batch.json().results[0].warnings).toContainEqual({ feature: 'salary', issue: 'unknown_feature' });
+    await new Promise((r) => setImmediate(r));
+    const s = (await app.inject({ method: 'GET', url: '/v1/monitoring/shadow', headers: auth('admin') })).json();
+    expect(s).toMatchObject({ challenger: 'tiny/v2', pairs: 6 });
   });
 
   it('reports PSI drift of recent scores against the bundle baseline', async () => {

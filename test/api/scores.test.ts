@@ -113,6 +113,45 @@ describe('POST /v1/scores/batch', () => {
   });
 });
 
+describe('how many feature keys a request may carry', () => {
+  const withUnknown = (n: number) => {
+    const f: Record<string, unknown> = { income: 5000, util: 0.3, grade: 'B' };
+    for (let i = 0; i < n; i++) f[`extra_${i}`] = i;
+    return f;
+  };
+
+  it('POST /v1/scores: over the cap is a 400 naming features; at the cap it scores, listing only a few unknown features', async () => {
+    const app = await build({ config: { maxFeatureKeys: 40 } });
+    const over = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(38)) });
+    expect(over.statusCode).toBe(400);
+    expect(over.json().error).toMatchObject({ code: 'ARREARS_VALIDATION', details: [{ path: 'features', issue: 'at most 40 features per borrower' }] });
+    const at = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(37)) });
+    expect(at.statusCode).toBe(200);
+    const unknown = at.json().warnings.filter((w: { issue: string }) => w.issue === 'unknown_feature');
+    expect(unknown).toEqual([0, 1, 2, 3, 4].map((i) => ({ feature: `extra_${i}`, issue: 'unknown_feature' })));
+  });
+
+  it('POST /v1/scores/batch: an item over the cap refuses the request, naming the item; items under it still report unknown features', async () => {
+    const app = await build({ config: { maxFeatureKeys: 40 } });
+    const over = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body(), body(withUnknown(100)), body()] } });
+    expect(over.statusCode).toBe(400);
+    expect(over.json().error.details).toEqual([{ path: 'items.1.features', issue: 'at most 40 features per borrower' }]);
+    const ok = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body(), body(withUnknown(2))] } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().results[1].warnings).toEqual([
+      { feature: 'extra_0', issue: 'unknown_feature' },
+      { feature: 'extra_1', issue: 'unknown_feature' },
+    ]);
+  });
+
+  it('the default cap is 1,000 keys', async () => {
+    const app = await build();
+    expect((await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(997)) })).statusCode).toBe(200);
+    const over = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(998)) });
+    expect(over.json().error.details).toEqual([{ path: 'features', issue: 'at most 1000 features per borrower' }]);
+  });
+});
+
 describe('the committed sample bundle (models/)', () => {
   it('scores the rows of its test-predictions.csv to the PDs the training run wrote, to 1e-6', async () => {
     const { readRegistry } = await import('../../src/model/registry.js');

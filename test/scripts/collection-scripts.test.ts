@@ -82,4 +82,18 @@ describe('npm run export:outcomes', () => {
       expect(rows[1]).toMatchObject({ account_id: 'E2', outcome: 'no_answer', amount: null, collector: 'c1', reported_by: 'dialer-key' });
     }
   });
+
+  it('a CSV export never holds a cell a spreadsheet would run as a formula', async () => {
+    const prefix = freshPrefix();
+    prefixes.push(prefix);
+    const { svc } = service(redis, prefix);
+    const now = Date.parse('2026-05-12T17:00:00Z');
+    await svc.assign([snapshot({ accountId: 'F1' })], [{ pd: 0.45, reasons: [] }], 'tiny/v1', now);
+    await svc.claim('call', '-1+1', 1, now);
+    await svc.recordOutcome('call', 'F1', '-1+1', { type: 'no_answer' }, now, '=HYPERLINK("http://evil.example","x")');
+    const out = join(tmp, 'formula.csv');
+    await script('export-outcomes.ts', ['--out', out], prefix);
+    const rows = await query(`SELECT collector, agency FROM read_csv('${out}', header = true, all_varchar = true)`);
+    expect(rows).toEqual([{ collector: "'-1+1", agency: `'=HYPERLINK("http://evil.example","x")` }]);
+  });
 });

@@ -26,6 +26,7 @@ import {
   WorklistSizes,
 } from '../collection-schemas.js';
 import { ApiError } from '../errors.js';
+import { assertFeatureKeyCap } from '../feature-keys.js';
 import { actingCollector } from '../plugins/auth.js';
 import { ErrorSchema } from '../schemas.js';
 import { registerQueueBoard } from './queue-board.js';
@@ -38,6 +39,8 @@ export interface CollectionRoutesOptions {
   chunkSize: number;
   /** Most items per claim. */
   maxClaim?: number;
+  /** Most keys one snapshot's features may hold (default 1,000). */
+  maxFeatureKeys?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -48,7 +51,8 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 function storeError(err: unknown): never {
   if (err instanceof ApiError) throw err;
   const msg = (err as Error)?.message ?? '';
-  if (/Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|max retries|ETIMEDOUT/i.test(msg)) throw new ApiError('ARREARS_OVERLOADED');
+  if (/Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|max retries|ETIMEDOUT/i.test(msg))
+    throw new ApiError('ARREARS_STORE_UNAVAILABLE', undefined, [], { 'retry-after': '5' });
   throw err;
 }
 
@@ -68,6 +72,7 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
   const { service, queue } = base.collection;
   const now = opts.now ?? Date.now;
   const maxClaim = opts.maxClaim ?? 50;
+  const maxFeatureKeys = opts.maxFeatureKeys ?? 1_000;
   const counters = registerWorklistMetrics(base.metrics, { sizes: () => service.store.sizes(), jobCounts: () => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') }, base.log);
 
   app.post(
@@ -83,6 +88,7 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
         body: DelinquencyBody(opts.batchMax),
         response: { 202: DelinquencyAccepted, ...errors },
       },
+      preValidation: async (req) => assertFeatureKeyCap(req.body, maxFeatureKeys, 'features per snapshot'),
     },
     async (req, reply) => {
       const snapshots = 'items' in req.body ? req.body.items : [req.body];
@@ -139,7 +145,7 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
         operationId: 'recordOutcome',
         summary: 'Report an outcome',
         description:
-          'contacted, no_answer, wrong_number, paid, promise_to_pay { amount, date } (pauses until the date; re-queued with raised priority if broken), dispute (pauses until a snapshot clears it), cease (stops contact). Only the collector holding the lease may report.',
+          'contacted, no_answer, wrong_number, paid, promise_to_pay { amount, date } (pauses until the date; re-queued with raised priority if broken), dispute (pauses until a snapshot clears it), cease (stops contact). Only the collector holding the lease may report, also after it expired unless another collector claimed the item since.',
         tags: ['collection'],
         params: OutcomeParams,
         body: OutcomeBody,
@@ -160,7 +166,7 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
       if (!r.ok) {
         if (r.reason === 'not_found') throw new ApiError('ARREARS_NOT_FOUND', `no account ${accountId}`);
         if (r.reason === 'wrong_queue') throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not on the ${q} queue`);
-        throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (the lease expired or another collector holds it)`);
+        throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (another collector claimed it since); the contact is recorded in its ledger`);
       }
       counters.outcomes.inc({ queue: q, type: outcome.type });
       return { accountId, state: r.state as z.output<typeof OutcomeResponse>['state'] };

@@ -8,11 +8,20 @@ import { z } from 'zod';
 import { BundleError, readBundleJson } from '../../model/load.js';
 import { bundleDir, readRegistry } from '../../model/registry.js';
 import { ApiError } from '../errors.js';
+import { bundleErrorMessage } from '../../model/serving.js';
 import { ErrorSchema, ModelSummarySchema, PromoteBody, VersionParams } from '../schemas.js';
 
 const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opts) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const holder = app.models;
+  // `curl -X POST .../promote` sends no body; some clients add a JSON content-type to it anyway. In
+  // this plugin only, an empty JSON body is no body; anything else goes to Fastify's own parser.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, text, done) => {
+    if (text === '') done(null, undefined);
+    else json(req, text as string, done);
+  });
 
   const summaries = async () => {
     const reg = await readRegistry(opts.modelsDir);
@@ -87,7 +96,7 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
       try {
         b = await readBundleJson(bundleDir(opts.modelsDir, entry.ref));
       } catch (e) {
-        if (e instanceof BundleError) throw new ApiError('ARREARS_BUNDLE_INVALID', e.message);
+        if (e instanceof BundleError) throw new ApiError('ARREARS_BUNDLE_INVALID', bundleErrorMessage(e, opts.modelsDir, entry.ref));
         throw e;
       }
       return {
@@ -118,7 +127,8 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
           'Validates, loads and warms up the bundle, records it in registry.json, then swaps it in atomically; requests in flight finish on the old model. A corrupt bundle is refused (422) and the old model keeps serving. `{"as":"challenger"}` makes it the shadow challenger instead. Other instances follow through the registry watch and Redis pub/sub.',
         tags: ['models'],
         params: VersionParams,
-        body: PromoteBody.optional(),
+        // Fastify hands a request without a body to validation as null.
+        body: PromoteBody.nullish(),
         response: {
           200: z.object({ ref: z.string(), as: z.enum(['champion', 'challenger']), previous: z.string().nullable() }),
           401: ErrorSchema,

@@ -9,14 +9,17 @@ import fastJson from 'fast-json-stringify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_ID_LENGTH } from '../../domain/collection/snapshot.js';
 import type { RawRow } from '../../domain/encoding.js';
 import type { ScoreResult } from '../../model/types.js';
-import { ApiError, zodDetails } from '../errors.js';
+import { ApiError, capItemDetails, MAX_ITEMS_WITH_DETAILS, zodDetails, type ErrorDetail } from '../errors.js';
+import { assertFeatureKeyCap } from '../feature-keys.js';
 import type { LiveMonitor } from '../monitoring.js';
 import type { ApiSlot as Slot } from '../plugins/model.js';
 import { BatchEnvelope, BatchResultSchema, ErrorSchema, ScoreEnvelope, ScoreResultSchema, type ApiWarning, type BatchResultBody, type ScoreResultBody } from '../schemas.js';
 
-const MAX_UNKNOWN_WARNINGS = 20;
+/** A few are enough to show a caller a typo or a retired feature; listing them all would echo a flood back. */
+const MAX_UNKNOWN_WARNINGS = 5;
 /** Items validated and scored between two yields to the event loop (a few milliseconds of work). */
 const BATCH_SLICE = 250;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -39,13 +42,18 @@ function toBody(r: ScoreResult, extra: ApiWarning[], borrowerId: string | undefi
   return body;
 }
 
-function record(monitor: LiveMonitor, slot: Slot, row: RawRow, r: ScoreResult, count: (tier: string, model: string) => void): void {
+/**
+ * Counts a result and feeds drift and the shadow challenger. `sent` is the caller's features as
+ * sent, not the champion's parsed row: that row holds the champion's features only, and a
+ * challenger may use others.
+ */
+function record(monitor: LiveMonitor, slot: Slot, sent: Record<string, unknown>, r: ScoreResult, count: (tier: string, model: string) => void): void {
   count(r.tier, slot.ref);
   // A batch that straddles a promotion finishes on the model it started with, but that model's
   // scores must not feed the new champion's drift ring or shadow comparison.
   if (slot.retired) return;
   monitor.observe(r.score);
-  monitor.shadowScore(row, r.pd, r.tier, slot.contract);
+  monitor.shadowScore(sent as RawRow, r.pd, r.tier, slot.contract);
 }
 
 /**
@@ -58,8 +66,10 @@ const plainJson = (data: unknown) => JSON.stringify(data);
 
 const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
 
-const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }> = async (base, opts) => {
+const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: number; benchNoop: boolean }> = async (base, opts) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
+  // Before any schema runs: the envelope's record would otherwise copy every key of a flood.
+  const capFeatureKeys = async (req: { body: unknown }) => assertFeatureKeyCap(req.body, opts.maxFeatureKeys);
   const holder = app.models;
   const monitor = app.monitor;
   const scored = app.metrics.scores;
@@ -87,12 +97,13 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
         response: { 200: ScoreResultSchema, ...errorResponses },
       },
       serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? scoreJson : plainJson),
+      preValidation: capFeatureKeys,
     },
     async (req) => {
       const slot = holder.requireChampion();
       const row = validateOne(slot, req.body.features) as RawRow;
       const [r] = slot.model.scoreRows([row]);
-      record(monitor, slot, row, r, count);
+      record(monitor, slot, req.body.features, r, count);
       return toBody(r, unknownFields(req.body.features, slot.known), req.body.borrowerId);
     },
   );
@@ -109,6 +120,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
         body: BatchEnvelope(opts.batchMax),
         response: { 200: BatchResultSchema, ...errorResponses },
       },
+      preValidation: capFeatureKeys,
     },
     async (req) => {
       // One slot for the whole batch: a promotion between two slices does not split it.
@@ -116,44 +128,59 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
       const items = req.body.items;
       const results: BatchResultBody['results'] = new Array(items.length);
       let scored = 0;
+      const invalid = { listed: 0, omitted: 0 };
       // Slices keep the event loop responsive: a 10,000-row batch would otherwise block it for
       // about a second, stalling every other request and tripping the under-pressure 503.
       for (let from = 0; from < items.length; from += BATCH_SLICE) {
         if (from > 0) await yieldToEventLoop();
-        scored += scoreSlice(slot, items, from, Math.min(items.length, from + BATCH_SLICE), results);
+        scored += scoreSlice(slot, items, from, Math.min(items.length, from + BATCH_SLICE), results, invalid);
       }
       const failed = items.length - scored;
       const b = slot.model.bundle;
-      return { model: { name: b.name, version: b.version }, scored, failed, results };
+      const body: BatchResultBody = { model: { name: b.name, version: b.version }, scored, failed, results };
+      if (invalid.omitted) body.detailsOmitted = invalid.omitted;
+      return body;
     },
   );
 
-  /** Validates and scores items[from, to) into `results`; returns how many were scored. */
-  function scoreSlice(slot: Slot, items: readonly unknown[], from: number, to: number, results: BatchResultBody['results']): number {
+  /**
+   * Validates and scores items[from, to) into `results`; returns how many were scored. Invalid
+   * items list their details only while `budget.listed` is under the cap (see errors.ts), so an
+   * answer stays proportionate to the request.
+   */
+  function scoreSlice(slot: Slot, items: readonly unknown[], from: number, to: number, results: BatchResultBody['results'], budget: { listed: number; omitted: number }): number {
     const rows: RawRow[] = [];
     const at: number[] = [];
     const ids: (string | undefined)[] = [];
+    const sent: Record<string, unknown>[] = [];
     for (let i = from; i < to; i++) {
       const parsed = slot.request.safeParse(items[i]);
       if (!parsed.success) {
-        const details = zodDetails(parsed.error.issues, ['items', i]);
+        const n = parsed.error.issues.length;
+        let details: ErrorDetail[] = [];
+        if (budget.listed < MAX_ITEMS_WITH_DETAILS) {
+          budget.listed++;
+          details = capItemDetails(zodDetails(parsed.error.issues, ['items', i]), `items.${i}`);
+        } else budget.omitted++;
         const id = (items[i] as { borrowerId?: unknown } | null)?.borrowerId;
         results[i] = {
-          ...(typeof id === 'string' && id.length <= 128 ? { borrowerId: id } : {}),
-          error: { code: 'ARREARS_VALIDATION', message: `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details },
+          ...(typeof id === 'string' && id.length <= MAX_ID_LENGTH ? { borrowerId: id } : {}),
+          error: { code: 'ARREARS_VALIDATION', message: `${n} invalid field${n === 1 ? '' : 's'}`, details },
         };
         continue;
       }
       ids.push(parsed.data.borrowerId);
       rows.push(parsed.data.features as RawRow);
+      // The parsed row holds the model's features only; unknown ones are read from what was sent.
+      sent.push((items[i] as { features: Record<string, unknown> }).features);
       at.push(i);
     }
     const invalid = to - from - rows.length;
     if (invalid) app.metrics.errors.inc({ code: 'ARREARS_VALIDATION' }, invalid);
     const scoredRows = rows.length ? slot.model.scoreRows(rows) : [];
     for (let k = 0; k < scoredRows.length; k++) {
-      record(monitor, slot, rows[k], scoredRows[k], count);
-      results[at[k]] = toBody(scoredRows[k], unknownFields(rows[k] as Record<string, unknown>, slot.known), ids[k]);
+      record(monitor, slot, sent[k], scoredRows[k], count);
+      results[at[k]] = toBody(scoredRows[k], unknownFields(sent[k], slot.known), ids[k]);
     }
     return rows.length;
   }
@@ -169,6 +196,7 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; benchNoop: boolean }>
           body: ScoreEnvelope,
           response: { 200: z.object({ ok: z.literal(true) }), ...errorResponses },
         },
+        preValidation: capFeatureKeys,
       },
       async (req) => {
         // The benchmark's reference: the same auth, limits and validation as /v1/scores, no model.

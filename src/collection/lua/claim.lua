@@ -12,7 +12,8 @@
   ARGV[5] lease expiry, epoch ms
   ARGV[6] most items moved per step (bounds the script's run time)
 
-  Before popping: expired leases go back to ready with their priority; waiting items whose time
+  Before popping: expired leases go back to ready with their priority, their holder kept in
+  `lapsedBy` (a late outcome from them is accepted until someone else claims the item); waiting items whose time
   has come move to ready at their wake priority (wp). A paused promise-to-pay that wakes was
   broken (a payment would have resolved the account): its broken count goes up, and its wp was
   computed with that count by the caller when it paused the item.
@@ -27,8 +28,10 @@ local collector, leaseUntil, limit = ARGV[4], ARGV[5], tonumber(ARGV[6])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', leased, '-inf', now, 'LIMIT', 0, limit)) do
   local acct = ap .. id
   redis.call('ZREM', leased, id)
+  local holder = redis.call('HGET', acct, 'leasedBy')
   redis.call('HDEL', acct, 'leasedBy', 'leaseUntil')
   redis.call('HSET', acct, 'state', 'queued')
+  if holder then redis.call('HSET', acct, 'lapsedBy', holder) end
   redis.call('ZADD', ready, redis.call('HGET', acct, 'pr') or 0, id)
 end
 
@@ -51,6 +54,7 @@ local popped = redis.call('ZPOPMAX', ready, n)
 for i = 1, #popped, 2 do
   local id = popped[i]
   local acct = ap .. id
+  redis.call('HDEL', acct, 'lapsedBy')
   redis.call('HSET', acct, 'state', 'leased', 'leasedBy', collector, 'leaseUntil', leaseUntil)
   redis.call('ZADD', leased, leaseUntil, id)
   out[#out + 1] = id

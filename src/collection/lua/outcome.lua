@@ -8,7 +8,8 @@
 
   ARGV[1] worklist prefix (keys.worklistPrefix; same hash tag as KEYS)
   ARGV[2] account id
-  ARGV[3] collector id (must hold the lease, expired or not, unless someone else claimed it since)
+  ARGV[3] collector id (must hold the lease, expired or not, unless someone else claimed it since:
+          an expired lease that a claim put back on the queue keeps its holder in `lapsedBy`)
   ARGV[4] now, epoch ms
   ARGV[5] transition JSON: { state = 'queued'|'paused'|'blocked'|'resolved', nb, wp,
           set = { flat fields }, del = { field names } }
@@ -18,18 +19,29 @@
   ARGV[9] history entry JSON
   ARGV[10] history cap
 
-  Output: 1 recorded, 0 the collector does not hold the lease, -1 no such account
+  A refused outcome still writes its ledger entries: the contact happened, and the compliance caps
+  (e.g. 7 call attempts in 7 days) must count it.
+
+  Output: 1 recorded, 0 the collector does not hold the lease (ledger written), -1 no such account
 ]]
 local acct, hist, ledger, stream = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local wl, id, collector, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local s = redis.call('HMGET', acct, 'leasedBy', 'queue', 'state')
+local s = redis.call('HMGET', acct, 'leasedBy', 'queue', 'state', 'lapsedBy')
 if not s[2] then return -1 end
-if s[1] ~= collector or s[3] ~= 'leased' then return 0 end
+
+for _, e in ipairs(cjson.decode(ARGV[6])) do redis.call('ZADD', ledger, e[1], e[2]) end
+redis.call('ZREMRANGEBYSCORE', ledger, '-inf', now - tonumber(ARGV[7]))
+redis.call('PEXPIRE', ledger, ARGV[7])
+
+local held = (s[3] == 'leased' and s[1] == collector) or (s[3] == 'queued' and s[4] == collector)
+if not held then return 0 end
 local q = s[2]
 local t = cjson.decode(ARGV[5])
 
 redis.call('ZREM', wl .. q .. ':leased', id)
-redis.call('HDEL', acct, 'leasedBy', 'leaseUntil')
+redis.call('ZREM', wl .. q .. ':ready', id)
+redis.call('ZREM', wl .. q .. ':waiting', id)
+redis.call('HDEL', acct, 'leasedBy', 'leaseUntil', 'lapsedBy')
 for _, k in ipairs(t.del) do redis.call('HDEL', acct, k) end
 local f = { 'state', t.state, 'updatedAt', now }
 for k, v in pairs(t.set) do f[#f + 1] = k; f[#f + 1] = tostring(v) end
@@ -38,10 +50,6 @@ if t.state == 'queued' or t.state == 'paused' then
   redis.call('HSET', acct, 'nb', t.nb, 'wp', t.wp)
   redis.call('ZADD', wl .. q .. ':waiting', t.nb, id)
 end
-
-for _, e in ipairs(cjson.decode(ARGV[6])) do redis.call('ZADD', ledger, e[1], e[2]) end
-redis.call('ZREMRANGEBYSCORE', ledger, '-inf', now - tonumber(ARGV[7]))
-redis.call('PEXPIRE', ledger, ARGV[7])
 
 local o = cjson.decode(ARGV[8])
 local of = {}

@@ -4,18 +4,20 @@
  * same snapshot twice is assigned once.
  */
 import { z } from 'zod';
-import { isValidTimeZone } from './localtime.js';
+import { canonicalTimeZone, isValidTimeZone } from './localtime.js';
 
 const ACCOUNT_ID = /^[A-Za-z0-9._-]+$/;
 const JURISDICTION = /^[A-Z]{2}$/;
-const MAX_ID = 128;
+/** The longest id (account, collector, borrower) anything accepts; the API's router allows for it. */
+export const MAX_ID_LENGTH = 128;
+const MAX_ID = MAX_ID_LENGTH;
 const MAX_DPD = 100_000;
 const MAX_FEATURE_STRING = 256;
 
 /** Ids become parts of Redis keys and job ids, so they keep to a safe alphabet (no ':'). */
 export const AccountId = z.string().min(1).max(MAX_ID).regex(ACCOUNT_ID, 'letters, digits, ".", "_" and "-" only');
 /** A collector's id, as claims and outcomes record it (and as API key entries list them). */
-export const CollectorId = z.string().min(1).max(128).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, ".", "_", "@" and "-" only');
+export const CollectorId = z.string().min(1).max(MAX_ID).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, ".", "_", "@" and "-" only');
 
 export const FlagsSchema = z.strictObject({
   doNotContact: z.boolean().optional(),
@@ -36,7 +38,13 @@ export const SnapshotSchema = z.strictObject({
   dpd: z.number().int().min(0).max(MAX_DPD).describe('days past due as of asOf'),
   outstanding: z.number().min(0).refine(Number.isFinite, 'must be finite').describe('outstanding balance at risk'),
   jurisdiction: z.string().regex(JURISDICTION, 'ISO 3166 alpha-2, e.g. US or CN'),
-  timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null),
+  // Stored canonical: one zone is one name in Redis, in the audit and in the gate's caches.
+  timezone: z
+    .string()
+    .refine(isValidTimeZone, 'not an IANA time zone')
+    .overwrite((tz) => canonicalTimeZone(tz) ?? tz)
+    .nullable()
+    .default(null),
   flags: FlagsSchema.default({}),
   /** Model inputs, by feature name (null = unknown). */
   features: z.record(z.string(), FeatureValue),
@@ -69,7 +77,11 @@ export function parseSnapshotFast(x: unknown): Snapshot | null {
   if (typeof dpd !== 'number' || !Number.isSafeInteger(dpd) || dpd < 0 || dpd > MAX_DPD) return null;
   if (typeof outstanding !== 'number' || !Number.isFinite(outstanding) || outstanding < 0) return null;
   if (typeof jurisdiction !== 'string' || !JURISDICTION.test(jurisdiction)) return null;
-  if (!(timezone === undefined || timezone === null || (typeof timezone === 'string' && isValidTimeZone(timezone)))) return null;
+  let zone: string | null = null;
+  if (typeof timezone === 'string') {
+    zone = canonicalTimeZone(timezone);
+    if (zone === null) return null;
+  } else if (!(timezone === undefined || timezone === null)) return null;
   const outFlags: Snapshot['flags'] = {};
   if (flags !== undefined) {
     if (!isPlainObject(flags)) return null;
@@ -94,7 +106,7 @@ export function parseSnapshotFast(x: unknown): Snapshot | null {
     dpd,
     outstanding,
     jurisdiction,
-    timezone: (timezone as string | null | undefined) ?? null,
+    timezone: zone,
     flags: outFlags,
     features: features as Snapshot['features'],
   };

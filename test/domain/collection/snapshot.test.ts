@@ -16,7 +16,7 @@ const valid = {
 /** Values near the edges of every rule, and some of the wrong type. */
 const anyValue = fc.oneof(
   fc.constantFrom(null, undefined, true, false, 0, -0, -1, 1.5, 100_000, 100_001, 1e20, Number.NaN, Infinity, '', 'x', 'US', 'us', 'USA'),
-  fc.constantFrom('2024-02-29', '2023-02-29', '2026-13-01', '2026-5-12', '2026-05-12T00:00:00Z', 'America/Chicago', 'Mars/Olympus', 'UTC'),
+  fc.constantFrom('2024-02-29', '2023-02-29', '2026-13-01', '2026-5-12', '2026-05-12T00:00:00Z', 'America/Chicago', 'america/CHICAGO', 'US/Central', 'Mars/Olympus', 'UTC', 'utc'),
   fc.constantFrom('a'.repeat(128), 'a'.repeat(129), 'has:colon', 'ok.id_-9', 'é'.repeat(3), 'x'.repeat(256), 'x'.repeat(257)),
   fc.integer(),
   fc.double(),
