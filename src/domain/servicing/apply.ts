@@ -4,20 +4,22 @@
  * the old value on error. Events wait in `pending` until they can be applied (an account not yet
  * opened; a reversal of a payment not yet seen) and are replayed in arrival order when they can.
  */
-import { DEFAULT_PROFILES } from '../collection/compliance.js';
+import { resolveProfile, type ComplianceProfile } from '../collection/compliance.js';
 import { fnv1a } from '../collection/policy.js';
 import { attributePayment, type CollectionContext } from './attribution.js';
 import { localDate } from './dates.js';
 import { conflict, invalid, ServicingError } from './errors.js';
 import type { EventOf, ServicingEvent } from './events.js';
 import { minorExponent, toMinor } from './money.js';
-import type { AccountState, LoanState, RejectedEvent } from './state.js';
+import { assertStateVersion, type AccountState, type LoanState, type RejectedEvent } from './state.js';
 
 export interface ApplyContext {
   /** The account's collection context now, recorded with each payment applied (attribution). */
   collection?: CollectionContext | null;
   /** Most events one account may hold pending before the feed is refused for it. */
   maxPending?: number;
+  /** The policy's compliance profiles: a loan without a time zone counts days in its jurisdiction's `dayZone`. */
+  profiles?: Readonly<Record<string, ComplianceProfile>>;
 }
 
 export const DEFAULT_MAX_PENDING = 1_000;
@@ -34,9 +36,12 @@ export interface ApplyEffect {
   rejected: RejectedEvent[];
 }
 
-/** Content hash that tells a resend (same event) from an eventId reused for another event. */
+/**
+ * Content hash that tells a resend (same event) from an eventId reused for another event. Keys are
+ * sorted (events are flat), so an event built by hand in another key order hashes the same.
+ */
 function fingerprint(e: ServicingEvent): string {
-  const s = JSON.stringify(e);
+  const s = JSON.stringify(e, Object.keys(e).sort());
   return `${s.length.toString(36)}.${fnv1a(s).toString(16).padStart(8, '0')}`;
 }
 
@@ -59,11 +64,11 @@ function money(e: { amount: number; currency?: string }, loan: LoanState, total:
 
 const sum = (xs: readonly { amount: number }[]) => xs.reduce((a, x) => a + x.amount, 0);
 
-function openLoan(s: AccountState, e: EventOf<'loan_opened'>): void {
+function openLoan(s: AccountState, e: EventOf<'loan_opened'>, ctx: ApplyContext): void {
   if (s.loan) throw conflict('accountId', `the loan was already opened by event ${s.loan.eventId}`);
   const principal = toMinor(e.principal, e.currency);
   if (principal === null) throw invalid('principal', `has more decimals than ${e.currency} allows (${minorExponent(e.currency)})`);
-  const dayZone = e.timezone ?? DEFAULT_PROFILES[e.jurisdiction]?.dayZone ?? 'UTC';
+  const dayZone = e.timezone ?? resolveProfile(e.jurisdiction, ctx.profiles)?.dayZone ?? 'UTC';
   s.loan = {
     eventId: e.eventId,
     borrowerId: e.borrowerId,
@@ -79,7 +84,7 @@ function openLoan(s: AccountState, e: EventOf<'loan_opened'>): void {
 
 /** Applies an event whose preconditions hold. Validates everything before the first mutation. */
 function applyReady(s: AccountState, e: ServicingEvent, ctx: ApplyContext): void {
-  if (e.type === 'loan_opened') return openLoan(s, e);
+  if (e.type === 'loan_opened') return openLoan(s, e, ctx);
   const loan = s.loan!;
   const dayOf = (iso: string) => localDate(Date.parse(iso), loan.dayZone);
   switch (e.type) {
@@ -160,6 +165,7 @@ function drain(s: AccountState, ctx: ApplyContext): { applied: string[]; rejecte
  * when the event cannot be applied.
  */
 export function applyEvent(state: AccountState, event: ServicingEvent, ctx: ApplyContext = {}): { state: AccountState; effect: ApplyEffect } {
+  assertStateVersion(state);
   if (event.accountId !== state.accountId) throw invalid('accountId', `this state is account ${state.accountId}`);
   const fp = fingerprint(event);
   const prior = state.seen.find(([id]) => id === event.eventId);

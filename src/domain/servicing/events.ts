@@ -13,9 +13,8 @@ import { Instant, IsoDate } from './dates.js';
 import { ServicingError, issuesToDetails, type ServicingIssue } from './errors.js';
 import { Amount, Currency } from './money.js';
 
-const ID = /^[A-Za-z0-9._-]+$/;
-/** Ids share AccountId's alphabet: they become parts of Redis keys, where ':' is the separator. */
-const Id = (max = 128) => z.string().min(1, 'must not be empty').max(max, `at most ${max} characters`).regex(ID, 'letters, digits, ".", "_" and "-" only');
+/** Every id is an AccountId: the same bounded alphabet, since ids become parts of Redis keys (no ':'). */
+const Id = AccountId;
 const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
 /** ISO 3166 alpha-2, as snapshots and the policy's compliance profiles spell jurisdictions. */
@@ -23,12 +22,12 @@ const Jurisdiction = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2, e.g. US o
 /** As snapshot.ts validates it: an IANA zone, or null when the borrower's zone is unknown. */
 const TimeZone = z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null);
 
-const base = { eventId: Id(), accountId: AccountId };
+const base = { eventId: Id, accountId: AccountId };
 
 export const LoanOpenedSchema = z.strictObject({
   type: z.literal('loan_opened'),
   ...base,
-  borrowerId: Id(),
+  borrowerId: Id,
   principal: Amount,
   currency: Currency,
   jurisdiction: Jurisdiction,
@@ -40,7 +39,7 @@ export const LoanOpenedSchema = z.strictObject({
 export const DueSchema = z.strictObject({
   type: z.literal('due'),
   ...base,
-  dueId: Id(),
+  dueId: Id,
   /** Dues may be posted ahead of their date (a whole schedule at once), so no future check here. */
   dueDate: IsoDate,
   amount: Amount,
@@ -50,7 +49,7 @@ export const DueSchema = z.strictObject({
 export const PaymentSchema = z.strictObject({
   type: z.literal('payment'),
   ...base,
-  paymentId: Id(),
+  paymentId: Id,
   amount: Amount,
   currency: Currency.optional(),
   paidAt: Instant,
@@ -61,7 +60,7 @@ export const PaymentSchema = z.strictObject({
 export const PaymentReversedSchema = z.strictObject({
   type: z.literal('payment_reversed'),
   ...base,
-  paymentId: Id(),
+  paymentId: Id,
   reversedAt: Instant,
   reason: Text(500).optional(),
 });
@@ -127,7 +126,7 @@ function contextIssues(x: unknown, ctx: ParseContext): ServicingIssue[] {
   if (typeof x !== 'object' || x === null) return [];
   const o = x as Record<string, unknown>;
   const out: ServicingIssue[] = [];
-  const field = typeof o.type === 'string' ? INSTANT_FIELD[o.type as ServicingEventType] : undefined;
+  const field = typeof o.type === 'string' && Object.hasOwn(INSTANT_FIELD, o.type) ? INSTANT_FIELD[o.type as ServicingEventType] : null;
   if (field) {
     const v = o[field];
     if (typeof v === 'string' && Instant.safeParse(v).success && Date.parse(v) > ctx.now + ctx.futureToleranceMs)

@@ -39,6 +39,7 @@ export {
   type PromiseToPayInput,
 } from './promises.js';
 export {
+  assertStateVersion,
   emptyAccount,
   STATE_VERSION,
   type AccountState,

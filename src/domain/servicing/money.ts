@@ -65,6 +65,8 @@ export function toMinor(amount: number, currency: string): number | null {
   const scaled = amount * 10 ** minorExponent(currency);
   const minor = Math.round(scaled);
   const tolerance = Math.max(1e-6, 8 * Number.EPSILON * Math.abs(scaled));
+  // A tiny positive amount that rounds to 0 is a fraction of a minor unit too.
+  if (minor === 0 && amount !== 0) return null;
   return Math.abs(scaled - minor) <= tolerance && Number.isSafeInteger(minor) ? minor : null;
 }
 

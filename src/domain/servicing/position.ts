@@ -10,7 +10,7 @@
 import { dpdBucket, type DpdBucket } from '../collection/policy.js';
 import { daysBetween, isIsoDate } from './dates.js';
 import { invalid } from './errors.js';
-import type { AccountState } from './state.js';
+import { assertStateVersion, type AccountState } from './state.js';
 
 export type AccountStatus = 'current' | 'delinquent' | 'paid_off' | 'closed';
 
@@ -107,6 +107,7 @@ function allocate(state: AccountState, receipts: readonly Receipt[], asOf: strin
  */
 export function accountPosition(state: AccountState, asOf: string): AccountPosition | null {
   if (!isIsoDate(asOf)) throw invalid('asOf', 'must be a date, YYYY-MM-DD');
+  assertStateVersion(state);
   const loan = state.loan;
   if (!loan) return null;
   const { receipts, reversed } = receiptsAsOf(state, asOf);

@@ -90,3 +90,8 @@ export interface AccountState {
 export function emptyAccount(accountId: string): AccountState {
   return { version: STATE_VERSION, accountId, loan: null, dues: [], payments: [], adjustments: [], closed: null, pending: [], rejected: [], seen: [] };
 }
+
+/** Refuses state written by another version of this module, rather than misreading it. */
+export function assertStateVersion(state: AccountState): void {
+  if (state.version !== STATE_VERSION) throw new Error(`servicing state version ${String(state.version)} is not ${STATE_VERSION}: migrate it first`);
+}

@@ -150,6 +150,7 @@ describe('money in minor units', () => {
     { amount: 1234567.89, currency: 'USD', minor: 123456789 },
     { amount: 10.005, currency: 'USD', minor: null }, // half a cent is real money: refused, not rounded
     { amount: 0.001, currency: 'USD', minor: null },
+    { amount: 1e-9, currency: 'USD', minor: null }, // would round to 0 cents
     { amount: 5000, currency: 'JPY', minor: 5000 },
     { amount: 5000.5, currency: 'JPY', minor: null },
     { amount: 1.234, currency: 'KWD', minor: 1234 },

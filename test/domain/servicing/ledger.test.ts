@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { CN_NIFA_2024 } from '../../../src/domain/collection/compliance.js';
 import {
   accountPosition,
   applyEvent,
   applyEvents,
   classify,
   emptyAccount,
+  parseServicingEvent,
   ServicingError,
   type AccountState,
   type ServicingEvent,
 } from '../../../src/domain/servicing/index.js';
-import { ACCOUNT, adjustment, closed, due, opened, payment, paymentId, reversal } from './feed.js';
+import { ACCOUNT, CTX, adjustment, closed, due, opened, payment, paymentId, reversal } from './feed.js';
 
 const build = (events: ServicingEvent[], state = emptyAccount(ACCOUNT)) => applyEvents(state, events).state;
 const at = (s: AccountState, asOf: string) => {
@@ -232,6 +234,33 @@ describe('applyEvent', () => {
     const all = events();
     const s = build(all.slice(0, -1));
     expect(refusal(() => applyEvent(s, all[all.length - 1]))).toEqual({ kind, paths: [path] });
+  });
+
+  it('takes a resend built with its keys in another order as the same event', () => {
+    const pay = payment('2026-02-10', 40);
+    const s = build([...schedule(), pay]);
+    const reordered = Object.fromEntries(Object.entries(pay).reverse()) as ServicingEvent;
+    expect(applyEvent(s, reordered).effect.duplicate).toBe(true);
+  });
+
+  it('refuses state written by another version rather than misreading it', () => {
+    const s = { ...build(schedule()), version: 2 } as unknown as AccountState;
+    expect(() => applyEvent(s, payment('2026-02-10', 40))).toThrow(/state version 2/);
+    expect(() => accountPosition(s, '2026-02-10')).toThrow(/state version 2/);
+  });
+
+  it("counts days in the policy profile's day zone when the loan has no time zone", () => {
+    const gb = { ...CN_NIFA_2024, name: 'GB', zones: ['Europe/London'], dayZone: 'Europe/London' };
+    // 23:30Z on 1 March is still 1 March in London (UTC+0 in winter), but 2 March in Tokyo.
+    const open = parseServicingEvent({ ...opened({ currency: 'GBP', timezone: null }), eventId: 'open-gb', jurisdiction: 'GB' }, { ...CTX, jurisdictions: ['GB'] });
+    const events = [open, payment('x', 10, { paidAt: '2026-03-01T23:30:00Z' })];
+    const london = applyEvents(emptyAccount(ACCOUNT), events, { profiles: { GB: gb } }).state;
+    expect(london.loan?.dayZone).toBe('Europe/London');
+    expect(london.payments[0].day).toBe('2026-03-01');
+    const tokyo = applyEvents(emptyAccount(ACCOUNT), events, { profiles: { GB: { ...gb, dayZone: 'Asia/Tokyo' } } }).state;
+    expect(tokyo.payments[0].day).toBe('2026-03-02');
+    // With no profile at all, days are UTC's.
+    expect(applyEvents(emptyAccount(ACCOUNT), events).state.loan?.dayZone).toBe('UTC');
   });
 
   it('refuses more pending events than the limit', () => {
