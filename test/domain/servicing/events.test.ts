@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ComplianceProfileSchema } from '../../../src/domain/collection/compliance.js';
 import {
@@ -45,6 +46,12 @@ describe('servicing event schemas', () => {
   it.each(Object.entries(good))('accepts a well-formed %s event as sent', (_type, input) => {
     const e = parseServicingEvent(input, CTX);
     expect(e).toEqual(input);
+  });
+
+  it('agrees with the examples in docs/servicing.md', () => {
+    const md = readFileSync(new URL('../../../docs/servicing.md', import.meta.url), 'utf8');
+    const examples = [...md.matchAll(/```json\n(.*?)\n```/gs)].map((m) => JSON.parse(m[1]));
+    expect(examples).toEqual(Object.values(good));
   });
 
   it('covers every event type the design names', () => {
