@@ -22,7 +22,7 @@ export const GbdtParamsSchema = z.strictObject({
   lambda: z.number().min(0).default(1),
   /** Least loss reduction a split must bring (XGBoost's gamma). */
   minSplitGain: z.number().min(0).default(0),
-  /** Value bins per feature; the missing code comes on top. */
+  /** Value bins per feature when `trainGbdt` bins raw columns; the missing code comes on top. */
   maxBins: z.number().int().min(2).max(65_535).default(255),
   /** Boosting rounds at most. */
   rounds: z.number().int().min(1).default(500),
