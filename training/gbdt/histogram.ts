@@ -58,7 +58,29 @@ export function buildHistogram(
 ): void {
   hist.fill(0);
   if (feats === null) {
-    for (let i = begin; i < end; i++) {
+    let i = begin;
+    // Two rows at a time: twice the independent updates in flight per feature.
+    for (; i + 1 < end; i += 2) {
+      const r = rowIdx[i];
+      const r2 = rowIdx[i + 1];
+      const g = grad[r];
+      const h = hess[r];
+      const g2 = grad[r2];
+      const h2 = hess[r2];
+      const base = r * F;
+      const base2 = r2 * F;
+      for (let f = 0; f < F; f++) {
+        const o = slots[base + f] * 3;
+        hist[o] += g;
+        hist[o + 1] += h;
+        hist[o + 2] += 1;
+        const o2 = slots[base2 + f] * 3;
+        hist[o2] += g2;
+        hist[o2 + 1] += h2;
+        hist[o2 + 2] += 1;
+      }
+    }
+    for (; i < end; i++) {
       const r = rowIdx[i];
       const g = grad[r];
       const h = hess[r];
