@@ -16,8 +16,11 @@ class Path {
   zero: Float64Array;
   one: Float64Array;
   weight: Float64Array;
+  /** inv[k] = 1 / k: the recurrences divide by small integers at every step. */
+  inv: Float64Array;
   constructor(readonly maxDepth: number) {
     const size = ((maxDepth + 2) * (maxDepth + 3)) / 2;
+    this.inv = Float64Array.from({ length: maxDepth + 3 }, (_, k) => 1 / k);
     this.feature = new Int32Array(size);
     this.zero = new Float64Array(size);
     this.one = new Float64Array(size);
@@ -27,13 +30,16 @@ class Path {
 
 function extend(p: Path, at: number, depth: number, zero: number, one: number, feature: number): void {
   const w = p.weight;
+  const inv = p.inv;
   p.feature[at + depth] = feature;
   p.zero[at + depth] = zero;
   p.one[at + depth] = one;
   w[at + depth] = depth === 0 ? 1 : 0;
+  const z = zero * inv[depth + 1];
+  const o = one * inv[depth + 1];
   for (let i = depth - 1; i >= 0; i--) {
-    w[at + i + 1] += (one * w[at + i] * (i + 1)) / (depth + 1);
-    w[at + i] = (zero * w[at + i] * (depth - i)) / (depth + 1);
+    w[at + i + 1] += o * w[at + i] * (i + 1);
+    w[at + i] = z * w[at + i] * (depth - i);
   }
 }
 
@@ -61,18 +67,22 @@ function unwind(p: Path, at: number, depth: number, index: number): void {
 /** Total weight of the path with element `index` taken out, without changing the path. */
 function unwoundSum(p: Path, at: number, depth: number, index: number): number {
   const w = p.weight;
+  const inv = p.inv;
   const one = p.one[at + index];
   const zero = p.zero[at + index];
-  let next = w[at + depth];
   let total = 0;
-  for (let i = depth - 1; i >= 0; i--) {
-    if (one !== 0) {
-      const tmp = (next * (depth + 1)) / ((i + 1) * one);
+  if (one !== 0) {
+    const a = (depth + 1) / one;
+    const b = zero * inv[depth + 1];
+    let next = w[at + depth];
+    for (let i = depth - 1; i >= 0; i--) {
+      const tmp = next * a * inv[i + 1];
       total += tmp;
-      next = w[at + i] - (tmp * zero * (depth - i)) / (depth + 1);
-    } else {
-      total += w[at + i] / zero / ((depth - i) / (depth + 1));
+      next = w[at + i] - tmp * b * (depth - i);
     }
+  } else {
+    const a = (depth + 1) / zero;
+    for (let i = depth - 1; i >= 0; i--) total += w[at + i] * a * inv[depth - i];
   }
   return total;
 }
@@ -91,11 +101,12 @@ function recurse(
 ): void {
   // This frame starts after the parent's (which holds depth entries) and copies them.
   const at = parentAt + depth;
-  if (depth > 0) {
-    p.feature.copyWithin(at, parentAt, parentAt + depth);
-    p.zero.copyWithin(at, parentAt, parentAt + depth);
-    p.one.copyWithin(at, parentAt, parentAt + depth);
-    p.weight.copyWithin(at, parentAt, parentAt + depth);
+  // A plain loop: paths are a few elements long, too short for copyWithin's call to pay off.
+  for (let i = 0; i < depth; i++) {
+    p.feature[at + i] = p.feature[parentAt + i];
+    p.zero[at + i] = p.zero[parentAt + i];
+    p.one[at + i] = p.one[parentAt + i];
+    p.weight[at + i] = p.weight[parentAt + i];
   }
   extend(p, at, depth, zero, one, feature);
   const f = c.feature[node];
