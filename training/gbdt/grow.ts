@@ -78,6 +78,11 @@ export class GrowBuffers {
   }
 }
 
+/**
+ * Grows one tree on the gradients of `inp.rowIdx[0..rowCount)`, reordering those indices so each
+ * leaf's rows end up contiguous (`leafBegin`/`leafEnd`), which lets the caller update margins
+ * leaf by leaf.
+ */
 export function growTree(inp: GrowInput, buf: GrowBuffers): GrownTree {
   const { slots, layout, grad, hess, rowIdx, monotone, rules } = inp;
   const feats = inp.feats;
