@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
+import { parseCommand } from '../src/cli/args.js';
 
 export const WAT = fileURLToPath(new URL('../src/model/kernels.wat', import.meta.url));
 export const WASM = fileURLToPath(new URL('../src/model/kernels.wasm', import.meta.url));
@@ -22,6 +23,7 @@ export async function compileKernels(): Promise<Uint8Array> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  parseCommand({ name: 'build:wasm', summary: 'Compiles src/model/kernels.wat to the committed src/model/kernels.wasm (WebAssembly SIMD scoring kernels).', options: {} });
   const bytes = await compileKernels();
   writeFileSync(WASM, bytes);
   console.log(`wrote ${WASM} (${bytes.length} bytes)`);

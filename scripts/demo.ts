@@ -11,13 +11,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { deleteKeys } from '../src/collection/keys.js';
+import { parseCommand } from '../src/cli/args.js';
+import { connectRedis } from '../src/cli/redis.js';
 
 const root = resolve(import.meta.dirname, '..');
-const { values: args } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
+const { values: args } = parseCommand({
+  name: 'demo',
+  summary: 'The whole loop on the local Redis under a fresh key prefix: the API and a worker, the sample portfolio enqueued, worklists, claims, outcomes and one audit trail.',
+  options: { keep: { type: 'boolean', default: false, description: "keep the demo's Redis keys afterwards (they are deleted by default)" } },
+});
 const say = (m: string) => console.log(m);
 
 const freePort = () =>
@@ -58,11 +63,9 @@ const start = (name: string, script: string, extra: string[] = []) => {
 };
 
 const work = await mkdtemp(join(tmpdir(), 'arrears-demo-'));
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+let redis: Redis | undefined;
 try {
-  await redis.connect().catch(() => {
-    throw new Error('Redis is not answering on 127.0.0.1:6379 (start it: redis-server --daemonize yes)');
-  });
+  redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
 
   // 2. A portfolio file from the committed sample: the model's features, plus the collection fields.
   say('building the sample portfolio (20,000 accounts as of 2024-01-01) ...');
@@ -133,10 +136,10 @@ try {
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null)));
-  if (!args.keep && redis.status === 'ready') {
+  if (!args.keep && redis?.status === 'ready') {
     const n = await deleteKeys(redis, prefix);
     say(`\ncleaned up ${n} Redis keys under ${prefix} (--keep keeps them)`);
   }
-  redis.disconnect();
+  redis?.disconnect();
   await rm(work, { recursive: true, force: true });
 }

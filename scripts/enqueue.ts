@@ -10,29 +10,30 @@
  * rest are enqueued. Re-running the same file adds nothing: job ids and assignments are keyed by
  * (account_id, as_of).
  */
-import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { SingleBar, Presets } from 'cli-progress';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
 import { SnapshotSchema, type Snapshot } from '../src/domain/collection/snapshot.js';
 import { createIntakeQueue, enqueueSnapshots } from '../src/collection/intake.js';
+import { dateValue, intValue, listValue, parseCommand, UserError } from '../src/cli/args.js';
+import { connectRedis } from '../src/cli/redis.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseCommand({
+  name: 'enqueue',
+  summary: 'Reads delinquency snapshots from a CSV or Parquet file and adds them to the intake queue in chunk jobs; invalid rows are counted and the first ten printed.',
   options: {
-    file: { type: 'string' },
-    chunk: { type: 'string' },
-    'as-of': { type: 'string' },
-    features: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
+    file: { type: 'string', value: '<snapshots.csv|.parquet>', required: true, description: 'columns account_id, as_of, dpd, outstanding, jurisdiction, [timezone], [flags]; the rest are features' },
+    chunk: { type: 'string', value: '<n>', description: 'snapshots per job (default: ARREARS_WORKER_BATCH, 500)' },
+    'as-of': { type: 'string', value: '<YYYY-MM-DD>', description: 'the as-of date of every row (when the file has no as_of column)' },
+    features: { type: 'string', value: '<a,b,...>', description: 'only these columns are features (default: every other column)' },
+    'dry-run': { type: 'boolean', default: false, description: 'validate and count, enqueue nothing' },
   },
 });
-if (!args.file) {
-  console.error('usage: npm run enqueue -- --file <snapshots.csv|.parquet> [--chunk 500] [--as-of YYYY-MM-DD] [--features a,b] [--dry-run]');
-  process.exit(2);
-}
 const config = loadConfig();
-const chunkSize = Number(args.chunk ?? config.workerBatch);
+const chunkSize = args.chunk === undefined ? config.workerBatch : intValue('chunk', args.chunk, { min: 1, max: 100_000 });
+const asOf = args['as-of'] === undefined ? undefined : dateValue('as-of', args['as-of']);
+if (!(await stat(args.file).catch(() => null))?.isFile()) throw new UserError(`${args.file}: not found`);
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const source = /\.parquet$/i.test(args.file) ? `read_parquet(${lit(args.file)})` : `read_csv(${lit(args.file)}, header = true)`;
@@ -43,8 +44,13 @@ const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCas
 
 const db = await DuckDBInstance.create(':memory:');
 const con = await db.connect();
-const described = (await (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS()) as { column_name: string; column_type: string }[];
-const wanted = args.features ? new Set(args.features.split(',').map((s) => s.trim())) : null;
+const described = (await con
+  .runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
+  .then((r) => r.getRowObjectsJS())
+  .catch((e: Error) => {
+    throw new UserError(`${args.file}: cannot be read (${e.message.split('\n')[0]})`);
+  })) as { column_name: string; column_type: string }[];
+const wanted = args.features ? new Set(listValue(args.features)) : null;
 const selects: string[] = [];
 const roles: { col: string; kind: 'core' | 'flag' | 'feature'; key: string }[] = [];
 for (const { column_name: c, column_type: t } of described) {
@@ -62,23 +68,12 @@ for (const { column_name: c, column_type: t } of described) {
   }
 }
 for (const need of ['accountId', 'dpd', 'outstanding', 'jurisdiction']) {
-  if (!roles.some((r) => r.kind === 'core' && r.key === need)) {
-    console.error(`${args.file}: no ${snake(need)} column (found: ${described.map((d) => d.column_name).join(', ')})`);
-    process.exit(2);
-  }
+  if (!roles.some((r) => r.kind === 'core' && r.key === need)) throw new UserError(`${args.file}: no ${snake(need)} column (found: ${described.map((d) => d.column_name).join(', ')})`);
 }
-if (!roles.some((r) => r.key === 'asOf') && !args['as-of']) {
-  console.error(`${args.file}: no as_of column; pass --as-of YYYY-MM-DD`);
-  process.exit(2);
-}
+if (!roles.some((r) => r.key === 'asOf') && !asOf) throw new UserError(`${args.file}: no as_of column; pass --as-of YYYY-MM-DD`);
 
 const total = Number((await (await con.runAndReadAll(`SELECT count(*) AS n FROM ${source}`)).getRowObjectsJS())[0].n);
-const producer = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 3 });
-producer.on('error', (e) => console.error(`redis: ${e.message}`));
-await new Promise((r, j) => {
-  producer.once('ready', r);
-  setTimeout(() => j(new Error(`cannot reach Redis at ${config.redisUrl}`)), 10_000).unref();
-});
+const producer = await connectRedis(config.redisUrl, { enableOfflineQueue: false });
 const queue = createIntakeQueue(producer, config.redisPrefix, (e) => console.error(`queue: ${e.message}`));
 const bar = new SingleBar({ format: 'enqueue [{bar}] {percentage}% | {value}/{total} rows | {jobs} jobs | {invalid} invalid', hideCursor: true }, Presets.shades_classic);
 bar.start(total, 0, { jobs: 0, invalid: 0 });
@@ -98,7 +93,7 @@ const result = await con.stream(`SELECT ${selects.join(', ')} FROM ${source}`);
 for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
   for (const o of chunk.getRowObjects(cols)) {
     row++;
-    const snap: Record<string, unknown> = { flags: {}, features: {}, asOf: args['as-of'] };
+    const snap: Record<string, unknown> = { flags: {}, features: {}, asOf };
     for (const r of roles) {
       const v = o[r.col] as unknown;
       if (r.kind === 'core') snap[r.key] = r.key === 'timezone' && (v === null || v === '') ? null : v;

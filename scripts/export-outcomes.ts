@@ -4,32 +4,43 @@
  * Writes the outcome log (the Redis stream every reported outcome goes to) as CSV or Parquet, by
  * the file's extension, through DuckDB: one row per outcome with the model version, policy version
  * and variant that produced the action, and the policy version the next step was planned under
- * (decision_policy; it differs from policy when the policy was reloaded since the assignment). This is the data that closes the loop: join it to the
- * snapshots to label new training rows and to compare champion and challenger strategies.
+ * (decision_policy; it differs from policy when the policy was reloaded since the assignment).
+ * This is the data that closes the loop: join it to the snapshots to label new training rows and
+ * to compare champion and challenger strategies.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
 import { WorklistStore } from '../src/collection/worklist.js';
 import { neutraliseRow } from './lib/csv-cell.js';
+import { dateValue, parseCommand, UsageError } from '../src/cli/args.js';
+import { connectRedis } from '../src/cli/redis.js';
 
-const { values: args } = parseArgs({ options: { out: { type: 'string' }, since: { type: 'string' } } });
-if (!args.out || !/\.(csv|parquet)$/i.test(args.out)) {
-  console.error('usage: npm run export:outcomes -- --out <file.csv|file.parquet> [--since YYYY-MM-DD | <stream id>]');
-  process.exit(2);
-}
+const { values: args } = parseCommand({
+  name: 'export:outcomes',
+  summary: 'Writes the outcome log (every reported outcome, with the model, policy and variant behind it) as CSV or Parquet, for relabelling and strategy analysis.',
+  options: {
+    out: { type: 'string', value: '<file.csv|file.parquet>', required: true, description: 'output file; the extension picks the format' },
+    since: { type: 'string', value: '<YYYY-MM-DD|stream id>', description: 'only outcomes from this day (UTC) on, or after this outcome stream id' },
+  },
+});
+if (!/\.(csv|parquet)$/i.test(args.out)) throw new UsageError(`--out: "${args.out}" must end in .csv or .parquet`);
 const config = loadConfig();
-// A date becomes the first stream id of that day (stream ids start with epoch ms).
-const since = !args.since ? '-' : /^\d{4}-\d{2}-\d{2}/.test(args.since) ? `${Date.parse(args.since) - 1}-0` : args.since;
 
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-redis.on('error', (e) => console.error(`redis: ${e.message}`));
+/** The stream id to read after: readStream excludes it, so a day starts after the last id of the day before. */
+function sinceId(raw: string | undefined): string {
+  if (!raw) return '-';
+  if (/^\d+(-\d+)?$/.test(raw)) return raw;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) throw new UsageError(`--since: "${raw}" is neither a date (YYYY-MM-DD) nor an outcome stream id (<epoch ms>-<n>)`);
+  return `${Date.parse(dateValue('since', raw)) - 1}-18446744073709551615`;
+}
+const since = sinceId(args.since);
+
+const redis = await connectRedis(config.redisUrl);
 const store = new WorklistStore({ redis, prefix: config.redisPrefix });
 const dir = await mkdtemp(join(tmpdir(), 'arrears-outcomes-'));
 const ndjson = join(dir, 'outcomes.ndjson');
@@ -46,7 +57,7 @@ for await (const { id, fields: f } of store.readStream('outcomes', since)) {
     amount: num(f.amount),
     promise_date: f.date ?? null,
     collector: f.collector,
-    // The API key that reported it; entries from before keys were recorded: the collector.
+    // The API key that reported it; an entry without one was reported by the collector's own key.
     reported_by: f.reportedBy ?? f.collector,
     agency: f.agency,
     queue: f.queue,
@@ -54,7 +65,7 @@ for await (const { id, fields: f } of store.readStream('outcomes', since)) {
     variant: f.variant,
     model: f.model,
     policy: f.policy,
-    // Older entries (before policy reloads) were decided under their assignment's policy.
+    // An entry without decisionPolicy was decided under its assignment's policy.
     decision_policy: f.decisionPolicy ?? f.policy,
     pd: num(f.pd),
     dpd: num(f.dpd),

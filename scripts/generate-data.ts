@@ -10,9 +10,9 @@
 import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Rng } from './lib/rng.js';
 import { monthDate, monthIndex, simulateLoan } from './lib/synthetic.js';
+import { choiceValue, dateValue, intValue, parseCommand, UsageError } from '../src/cli/args.js';
 
 export const DEFAULT_SNAPSHOT = '2024-01-01';
 
@@ -179,54 +179,24 @@ export async function generate(o: GenerateOptions): Promise<GenerateSummary> {
   return { accounts: made, loansSimulated: simulated, repaymentRows: rows, defaults, meanTruePd: sumPd / Math.max(1, made), files };
 }
 
-const USAGE = `usage: npm run data:generate -- --accounts N [options]
-
-  --accounts <n>         accounts (loans open at the snapshot) to write (required)
-  --seed <n>             random seed (default: 7); same seed, same files
-  --out <dir>            output folder (default: data/generated)
-  --format csv|parquet   parquet: written as CSV, converted with DuckDB (zstd), CSV removed (default: csv)
-  --snapshot <date>      snapshot, first day of a month (default: ${DEFAULT_SNAPSHOT})
-  --history-months <n>   loans originate up to n months before the snapshot (default: 36)`;
-
 async function main(): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({
-      options: {
-        accounts: { type: 'string' },
-        seed: { type: 'string', default: '7' },
-        out: { type: 'string', default: 'data/generated' },
-        format: { type: 'string', default: 'csv' },
-        snapshot: { type: 'string', default: DEFAULT_SNAPSHOT },
-        'history-months': { type: 'string', default: '36' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const accounts = Number(v.accounts);
-  const seed = Number(v.seed);
-  const historyMonths = Number(v['history-months']);
-  const bad = !Number.isInteger(accounts) || accounts < 1
-    ? `--accounts: "${v.accounts ?? ''}" is not a positive integer`
-    : !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff
-      ? `--seed: "${v.seed}" is not an integer in [0, 2^32)`
-      : v.format !== 'csv' && v.format !== 'parquet'
-        ? `--format: "${v.format}" is not csv or parquet`
-        : !Number.isInteger(historyMonths) || historyMonths < 2
-          ? `--history-months: "${v['history-months']}" is not an integer >= 2`
-          : null;
-  if (bad) {
-    console.error(`${bad}\n\n${USAGE}`);
-    return 2;
-  }
+  const { values: v } = parseCommand({
+    name: 'data:generate',
+    summary: 'Writes a seeded synthetic cash-loan book (borrowers, loans, monthly repayments) and each account\'s exact true PD; same seed and options, same bytes.',
+    options: {
+      accounts: { type: 'string', value: '<n>', required: true, description: 'accounts (loans open at the snapshot) to write' },
+      seed: { type: 'string', value: '<n>', default: '7', description: 'random seed; same seed, same files' },
+      out: { type: 'string', value: '<dir>', default: 'data/generated', description: 'output folder' },
+      format: { type: 'string', value: 'csv|parquet', default: 'csv', description: 'parquet: written as CSV, converted with DuckDB (zstd), CSV removed' },
+      snapshot: { type: 'string', value: '<date>', default: DEFAULT_SNAPSHOT, description: 'snapshot, first day of a month' },
+      'history-months': { type: 'string', value: '<n>', default: '36', description: 'loans originate up to n months before the snapshot' },
+    },
+  });
+  const accounts = intValue('accounts', v.accounts, { min: 1 });
+  const seed = intValue('seed', v.seed, { min: 0, max: 0xffffffff });
+  const format = choiceValue('format', v.format, ['csv', 'parquet']);
+  const historyMonths = intValue('history-months', v['history-months'], { min: 2 });
+  if (!dateValue('snapshot', v.snapshot).endsWith('-01')) throw new UsageError(`--snapshot: "${v.snapshot}" is not the first day of a month`);
   const t0 = performance.now();
   // A bar on a terminal; a line every 10% when stderr is a file or a pipe (CI logs).
   const { SingleBar, Presets } = (await import('cli-progress')).default;
@@ -248,8 +218,8 @@ async function main(): Promise<number> {
     s = await generate({
       accounts,
       seed,
-      out: v.out!,
-      format: v.format as 'csv' | 'parquet',
+      out: v.out,
+      format,
       snapshot: v.snapshot,
       historyMonths,
       progress: (d) => bar.update(d),
@@ -274,11 +244,5 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().then(
-    (code) => process.exit(code),
-    (e: Error) => {
-      console.error(`error: ${e.message}`);
-      process.exit(1);
-    },
-  );
+  main().then((code) => process.exit(code));
 }

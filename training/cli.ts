@@ -1,64 +1,41 @@
 /**
  * npm run train -- --config <dataset config> [--data <dir>] [--out <models dir>] [--seed N]
- *                  [--budget 2m] [--promote]
+ *                  [--budget 2m] [--promote] [--backend auto] [--quiet]
  */
-import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { initBackend } from '../src/model/backend.js';
+import { choiceValue, defineCommand, exitWithError, intValue, parseCommand, UsageError } from '../src/cli/args.js';
 import { readDatasetConfig } from './config-file.js';
 import { parseDuration } from './duration.js';
 import { publish, trainPipeline } from './pipeline.js';
 
-const USAGE = `usage: npm run train -- --config <dataset config.json> [options]
-
-  --config <file>    dataset config (see README "Dataset config")
-  --data <dir>       folder that relative table paths resolve against (default: the config's folder)
-  --out <dir>        models folder; the bundle goes to <dir>/<name>/<version> (default: models)
-  --seed <n>         random seed; same data and seed give the same metrics (default: 42)
-  --budget <time>    wall-clock budget for the network search, e.g. 90s, 2m (default: 2m)
-  --promote          make the new bundle champion (the first bundle always is)
-  --backend <name>   auto | wasm | cpu | tensorflow (default: auto)
-  --quiet            no per-epoch lines`;
+const COMMAND = defineCommand({
+  name: 'train',
+  summary: 'Trains a calibrated PD model bundle on a dataset config and writes it, with its evaluation report, to the models folder.',
+  options: {
+    config: { type: 'string', value: '<file>', required: true, description: 'dataset config (docs/dataset-config.md)' },
+    data: { type: 'string', value: '<dir>', description: "folder that relative table paths resolve against (default: the config's folder)" },
+    out: { type: 'string', value: '<dir>', default: 'models', description: 'models folder; the bundle goes to <dir>/<name>/<version>' },
+    seed: { type: 'string', value: '<n>', default: '42', description: 'random seed; same data and seed give the same metrics' },
+    budget: { type: 'string', value: '<time>', default: '2m', description: 'time budget, e.g. 90s, 2m; decides how much network search is done' },
+    promote: { type: 'boolean', default: false, description: 'make the new bundle champion (the first bundle always is)' },
+    backend: { type: 'string', value: '<name>', default: 'auto', description: 'tfjs backend: auto, wasm, cpu or tensorflow' },
+    quiet: { type: 'boolean', default: false, description: 'no per-epoch lines' },
+  },
+  notes: 'example:\n  npm run train -- --config data/configs/sample.json',
+  userErrors: ['ConfigFileError', 'DataError', 'BundleError'],
+});
 
 async function main(): Promise<number> {
-  let args;
+  const { values: args } = parseCommand(COMMAND);
+  const seed = intValue('seed', args.seed, { min: 0 });
+  choiceValue('backend', args.backend, ['auto', 'wasm', 'cpu', 'tensorflow']);
+  let budgetSeconds: number;
   try {
-    args = parseArgs({
-      options: {
-        config: { type: 'string' },
-        data: { type: 'string' },
-        out: { type: 'string', default: 'models' },
-        seed: { type: 'string', default: '42' },
-        budget: { type: 'string', default: '2m' },
-        promote: { type: 'boolean', default: false },
-        backend: { type: 'string', default: 'auto' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values;
+    budgetSeconds = parseDuration(args.budget);
   } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+    throw new UsageError((e as Error).message);
   }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!args.config) {
-    console.error(`--config is required\n\n${USAGE}`);
-    return 2;
-  }
-  const seed = Number(args.seed);
-  if (!Number.isInteger(seed) || seed < 0) {
-    console.error(`--seed: "${args.seed}" is not a non-negative integer`);
-    return 2;
-  }
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(args.backend!)) {
-    console.error(`--backend: "${args.backend}" is not one of auto, wasm, cpu, tensorflow`);
-    return 2;
-  }
-  const budgetSeconds = parseDuration(args.budget!);
   const t0 = performance.now();
   const { cfg, text } = await readDatasetConfig(args.config);
   const backend = await initBackend(args.backend as 'auto');
@@ -81,10 +58,5 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (e: Error) => {
-    // Known input problems print just their message; anything else is a bug and keeps its stack.
-    const known = ['ConfigFileError', 'DataError', 'BundleError'].includes(e.name) || e.message.startsWith('--');
-    console.error(known ? `error: ${e.message}` : e);
-    process.exit(known ? 2 : 1);
-  },
+  (e: unknown) => exitWithError(COMMAND, e),
 );

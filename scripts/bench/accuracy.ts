@@ -1,7 +1,8 @@
 /**
  * npm run bench:accuracy [-- --dataset sample|taiwan|gmsc] [--json] [--budget 2m] [--seed 42] [--splits N] [--ablate all|<name>]
+ *                          [--datasets <dir>]
  *
- * Trains our pipeline and the reference models of ../shared/anchors/gbdt_baseline.py on exactly
+ * Trains our pipeline and the gradient-boosted reference models (references.ts) on exactly
  * the same rows, scores exactly the same test rows, and prints the two side by side. The
  * references are fitted on train + validation rows: every row our pipeline learned from, early
  * stopping and calibration included. On the synthetic sample it also prints the oracle AUC (the
@@ -10,13 +11,12 @@
  * --splits N repeats all of it on N different train/test splits (seeds seed, seed+1, ...; every
  * model, ours and the references, retrained on each) and then summarises: mean metrics, how many
  * splits met each bar, and the ECE of all N test sets' predictions pooled. One 20% test set is
- * small for ECE: its sampling noise alone is about the size of the 0.01 target (see the README).
+ * small for ECE: its sampling noise alone is about the size of the 0.01 target (docs/benchmarks.md).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { auc, brier, ece, eceNoise, summarize } from '../../src/domain/metrics.js';
 import { ABLATIONS, type Ablation } from '../../training/ablation.js';
 import { initBackend } from '../../src/model/backend.js';
@@ -26,47 +26,43 @@ import { writeRowsCsv } from '../../training/export-split.js';
 import { publish as writeBundle, trainPipeline } from '../../training/pipeline.js';
 import { referencePredictions, referencesAvailable, runReferences, type RefResult } from './references.js';
 import { bars, summariseSplits, type Reference, type Scored, type SplitResult } from './splits.js';
+import { choiceValue, intValue, parseCommand, UsageError } from '../../src/cli/args.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const shared = resolve(root, '../shared/datasets');
+const DATASET_NAMES = ['sample', 'taiwan', 'gmsc'] as const;
+
+/** The calibration target: ECE at most 0.01. */
+const ECE_TARGET = 0.01;
+
+const { values: args } = parseCommand({
+  name: 'bench:accuracy',
+  summary: 'Trains our pipeline and the gradient-boosted reference models on the same rows and prints their test metrics side by side.',
+  options: {
+    dataset: { type: 'string', value: '<name>', multiple: true, description: `${DATASET_NAMES.join(', ')}; repeat for several (default: all)` },
+    json: { type: 'boolean', default: false, description: 'one JSON object per data set and split on stdout' },
+    budget: { type: 'string', value: '<time>', default: '2m', description: "our pipeline's training budget, e.g. 90s, 2m" },
+    seed: { type: 'string', value: '<n>', default: '42', description: 'the split (and training) seed; with --splits, the first' },
+    splits: { type: 'string', value: '<n>', default: '1', description: 'repeat on n train/test splits (seeds seed..seed+n-1), then summarise' },
+    ablate: { type: 'string', value: '<name>', multiple: true, description: `switch one part off (repeat, or all): ${Object.keys(ABLATIONS).join(', ')}` },
+    datasets: { type: 'string', value: '<dir>', default: resolve(root, '../shared/datasets'), description: 'folder with taiwan/UCI_Credit_Card.csv and gmsc/cs-training.csv' },
+  },
+});
+const shared = resolve(args.datasets);
 const DATASETS: Record<string, { config: string; data?: string; needs?: string }> = {
   sample: { config: join(root, 'data/configs/sample.json') },
   taiwan: { config: join(root, 'data/configs/taiwan.json'), data: join(shared, 'taiwan'), needs: join(shared, 'taiwan/UCI_Credit_Card.csv') },
   gmsc: { config: join(root, 'data/configs/gmsc.json'), data: join(shared, 'gmsc'), needs: join(shared, 'gmsc/cs-training.csv') },
 };
-
-/** Issue 5's calibration bar. */
-const ECE_TARGET = 0.01;
-
-const { values: args } = parseArgs({
-  options: {
-    dataset: { type: 'string', multiple: true },
-    json: { type: 'boolean', default: false },
-    budget: { type: 'string', default: '2m' },
-    seed: { type: 'string', default: '42' },
-    splits: { type: 'string', default: '1' },
-    ablate: { type: 'string', multiple: true },
-  },
-});
-/** Argument errors: one clear line and exit code 2, before anything slow starts. */
-function usage(msg: string): never {
-  console.error(`bench:accuracy: ${msg}`);
-  process.exit(2);
-}
-const names = args.dataset?.length ? args.dataset : Object.keys(DATASETS);
-for (const n of names) if (!(n in DATASETS)) usage(`--dataset: unknown "${n}"; choose from ${Object.keys(DATASETS).join(', ')}`);
+const names = args.dataset?.length ? args.dataset.map((n) => choiceValue('dataset', n, DATASET_NAMES)) : [...DATASET_NAMES];
 const say = (m: string) => (args.json ? process.stderr.write(`${m}\n`) : console.log(m));
-const seed = Number(args.seed);
-const splits = Number(args.splits);
-if (!Number.isInteger(seed)) usage(`--seed: expected an integer, got "${args.seed}"`);
-if (!Number.isInteger(splits) || splits < 1 || splits > 100) usage(`--splits: expected an integer from 1 to 100, got "${args.splits}"`);
-const ablate: Ablation[] = (args.ablate ?? []).flatMap((a) => (a === 'all' ? (Object.keys(ABLATIONS) as Ablation[]) : [a as Ablation]));
-for (const a of ablate) if (!(a in ABLATIONS)) usage(`--ablate: unknown "${a}"; choose from all, ${Object.keys(ABLATIONS).join(', ')}`);
-if (ablate.length && splits > 1) usage('--ablate runs on one split (--seed); it cannot be combined with --splits');
+const seed = intValue('seed', args.seed);
+const splits = intValue('splits', args.splits, { min: 1, max: 100 });
+const ablate: Ablation[] = (args.ablate ?? []).flatMap((a) => (a === 'all' ? (Object.keys(ABLATIONS) as Ablation[]) : [choiceValue('ablate', a, Object.keys(ABLATIONS) as Ablation[])]));
+if (ablate.length && splits > 1) throw new UsageError('--ablate runs on one split (--seed); it cannot be combined with --splits');
 try {
-  parseDuration(args.budget!);
+  parseDuration(args.budget);
 } catch (e) {
-  usage((e as Error).message);
+  throw new UsageError((e as Error).message);
 }
 const backend = await initBackend('auto');
 const refsMissing = await referencesAvailable();
@@ -76,7 +72,7 @@ type Cfg = Awaited<ReturnType<typeof readDatasetConfig>>['cfg'];
 
 /** Trains our pipeline on one data set with the bench's budget; the seed picks the split too. */
 function train(cfg: Cfg, d: (typeof DATASETS)[string], ablations: Ablation[], log: (m: string) => void, runSeed = seed) {
-  return trainPipeline(cfg, { configPath: d.config, dataDir: d.data, seed: runSeed, backend: 'auto', budgetSeconds: parseDuration(args.budget!), ablations: new Set(ablations), log });
+  return trainPipeline(cfg, { configPath: d.config, dataDir: d.data, seed: runSeed, backend: 'auto', budgetSeconds: parseDuration(args.budget), ablations: new Set(ablations), log });
 }
 
 /** Ablation table: the full pipeline, then each part switched off, on the same rows and seed. */
@@ -196,7 +192,7 @@ function summarise(name: string, results: SplitResult[]): void {
 for (const name of names) {
   const d = DATASETS[name];
   if (d.needs && !existsSync(d.needs)) {
-    say(`${name}: skipped, ${d.needs} not found (the real data sets live in ../shared/datasets beside the project)`);
+    say(`${name}: skipped, ${d.needs} not found (point --datasets at the folder that holds it)`);
     continue;
   }
   if (ablate.length) {

@@ -1,11 +1,19 @@
 /**
  * npm run bench: every benchmark in turn (accuracy, API, worker), each printing its figures beside
- * its in-run reference. Arguments after `--` go to each of them (e.g. `-- --json`). The 1M-account
+ * its in-run reference. `-- --json` is passed to each of them. The 1M-account
  * memory benchmark needs generated data and runs separately: npm run bench:memory.
  */
 import { spawnSync } from 'node:child_process';
+import { parseCommand } from '../../src/cli/args.js';
 
-const extra = process.argv.slice(2);
+// --json is the one option every benchmark shares; anything else belongs to one of them.
+const { values } = parseCommand({
+  name: 'bench',
+  summary: 'Runs bench:accuracy, bench:api and bench:worker in turn, each printing its figures beside its in-run reference.',
+  options: { json: { type: 'boolean', default: false, description: 'each benchmark prints JSON (see its own --help)' } },
+  notes: 'One benchmark with its own options: npm run bench:accuracy -- --help (also bench:api, bench:worker, bench:memory).',
+});
+const extra = values.json ? ['--json'] : [];
 let failed = 0;
 for (const name of ['bench:accuracy', 'bench:api', 'bench:worker']) {
   process.stderr.write(`\n### npm run ${name} ${extra.join(' ')}\n`);

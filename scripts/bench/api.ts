@@ -13,7 +13,6 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sha256Hex } from '../../src/api/plugins/auth.js';
 import { loadConfig } from '../../src/config.js';
@@ -21,18 +20,25 @@ import type { Bundle } from '../../src/domain/bundle.js';
 import { initBackend } from '../../src/model/backend.js';
 import { loadModel, readBundleJson } from '../../src/model/load.js';
 import { championDir } from '../../src/model/registry.js';
+import { intValue, parseCommand } from '../../src/cli/args.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values: args } = parseArgs({
+const { values: args } = parseCommand({
+  name: 'bench:api',
+  summary: 'Load-tests the scoring API in a child process: POST /v1/scores against a no-op route that pays the same auth and validation, then batch scoring and the model alone.',
   options: {
-    json: { type: 'boolean', default: false },
-    models: { type: 'string', default: join(root, 'models') },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '50' },
-    'batch-rows': { type: 'string', default: '100000' },
-    'batch-chunk': { type: 'string', default: '10000' },
+    json: { type: 'boolean', default: false, description: 'print one JSON object instead of the table' },
+    models: { type: 'string', value: '<dir>', default: join(root, 'models'), description: "models folder whose champion is served (falls back to the tests' tiny bundle)" },
+    duration: { type: 'string', value: '<s>', default: '10', description: 'seconds of load per route' },
+    connections: { type: 'string', value: '<n>', default: '50', description: 'concurrent connections' },
+    'batch-rows': { type: 'string', value: '<n>', default: '100000', description: 'rows scored through /v1/scores/batch' },
+    'batch-chunk': { type: 'string', value: '<n>', default: '10000', description: 'rows per batch request' },
   },
 });
+const seconds = intValue('duration', args.duration, { min: 1 });
+const connections = intValue('connections', args.connections, { min: 1 });
+const batchRows = intValue('batch-rows', args['batch-rows'], { min: 1 });
+const chunk = intValue('batch-chunk', args['batch-chunk'], { min: 1 });
 const say = (s: string) => {
   if (!args.json) console.log(s);
 };
@@ -85,7 +91,7 @@ function cannon(url: string, key: string, bodies: string[], seconds: number, con
 }
 
 async function main(): Promise<void> {
-  let modelsDir = resolve(args.models!);
+  let modelsDir = resolve(args.models);
   if (!(await championDir(modelsDir).catch(() => null)) || !existsSync(join(modelsDir, 'registry.json'))) {
     const fallback = join(root, 'test/fixtures/models');
     say(`no champion in ${modelsDir}; using the tiny test bundle in ${fallback} (3 features)`);
@@ -93,8 +99,6 @@ async function main(): Promise<void> {
   }
   const bundle = await readBundleJson((await championDir(modelsDir))!);
   const key = randomBytes(24).toString('hex');
-  const batchRows = Number(args['batch-rows']);
-  const chunk = Number(args['batch-chunk']);
   const rows = realisticRows(bundle, Math.max(chunk, 256));
   const chunkBody = JSON.stringify({ items: rows.slice(0, chunk).map((features, i) => ({ borrowerId: `b${i}`, features })) });
   // The shipped 8 MiB default may not hold a 10,000-row chunk of a wide bundle; raise it for this run and say so.
@@ -114,8 +118,6 @@ async function main(): Promise<void> {
   try {
     const base = `http://127.0.0.1:${server.port}`;
     const bodies = rows.slice(0, 256).map((features, i) => JSON.stringify({ borrowerId: `bench-${i}`, features }));
-    const seconds = Number(args.duration);
-    const connections = Number(args.connections);
     say(`model ${server.ref} (${bundle.features.length} features, network ${bundle.model.network ? 'yes' : 'no'}), backend ${server.backend}; ${connections} connections, ${seconds} s per route`);
 
     // Warm both routes (JIT, connection pools), then measure them back to back in the same run.
@@ -178,7 +180,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exitCode = 1;
-});
+await main();

@@ -9,20 +9,31 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { summarize } from '../../src/domain/metrics.js';
 import { initBackend } from '../../src/model/backend.js';
 import { readDatasetConfig } from '../../training/config-file.js';
 import { parseDuration } from '../../training/duration.js';
 import { trainPipeline } from '../../training/pipeline.js';
+import { parseCommand, UsageError, UserError } from '../../src/cli/args.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values: args } = parseArgs({ options: { dir: { type: 'string', default: join(root, 'data/generated') }, budget: { type: 'string', default: '2m' }, json: { type: 'boolean', default: false } } });
-const dir = resolve(args.dir!);
-if (!existsSync(join(dir, 'loans.parquet'))) {
-  console.error(`bench:memory: no Parquet loan book in ${dir}; make one first:\n  npm run data:generate -- --accounts 1000000 --format parquet --out ${dir}`);
-  process.exit(2);
+const { values: args } = parseCommand({
+  name: 'bench:memory',
+  summary: "Trains with the sample's dataset config on a large generated book and reports the peak resident memory.",
+  options: {
+    dir: { type: 'string', value: '<dir>', default: join(root, 'data/generated'), description: 'the generated Parquet book (npm run data:generate -- --accounts 1000000 --format parquet)' },
+    budget: { type: 'string', value: '<time>', default: '2m', description: 'training budget, e.g. 90s, 2m' },
+    json: { type: 'boolean', default: false, description: 'print one JSON object' },
+  },
+});
+let budgetSeconds: number;
+try {
+  budgetSeconds = parseDuration(args.budget);
+} catch (e) {
+  throw new UsageError((e as Error).message);
 }
+const dir = resolve(args.dir);
+if (!existsSync(join(dir, 'loans.parquet'))) throw new UserError(`no Parquet loan book in ${dir}; make one first: npm run data:generate -- --accounts 1000000 --format parquet --out ${dir}`);
 // The sample's config, pointed at the big book.
 const sample = await readFile(join(root, 'data/configs/sample.json'), 'utf8');
 const work = await mkdtemp(join(tmpdir(), 'arrears-mem-'));
@@ -39,7 +50,7 @@ try {
     configPath: cfgPath,
     seed: 42,
     backend: 'auto',
-    budgetSeconds: parseDuration(args.budget!),
+    budgetSeconds,
     log: (m) => {
       if (!m.includes(' epoch ')) process.stderr.write(`${m}\n`);
     },

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Test-row PDs of the reference models, so bench:accuracy can compute their ECE with our own code.
 
-The anchor script (../shared/anchors/gbdt_baseline.py) prints AUC, KS and Brier but not the
+The anchor script (gbdt_baseline.py, ANCHOR in references.ts) prints AUC, KS and Brier but not the
 predictions, and ECE needs them. This imports the anchor's own model definitions (its models()),
 fits them on the same train CSV exactly as the anchor does (same columns, same seeds, single
 thread) and prints {"models": {name: [pd, ...]}} with one PD per test row, in the test CSV's order.

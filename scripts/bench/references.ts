@@ -1,5 +1,5 @@
 /**
- * Runs ../shared/anchors/gbdt_baseline.py (XGBoost, HistGB, binned LR, LightGBM where installed)
+ * Runs the reference script gbdt_baseline.py (ANCHOR: XGBoost, HistGB, binned LR, LightGBM where installed)
  * on the same train and test CSVs as our run. Returns null, with the reason, where it cannot run.
  */
 import { execFile } from 'node:child_process';
@@ -22,7 +22,7 @@ export interface RefResult {
 }
 
 export async function referencesAvailable(): Promise<string | null> {
-  if (!existsSync(ANCHOR)) return `reference script not found at ${ANCHOR} (../shared is absent)`;
+  if (!existsSync(ANCHOR)) return `reference script not found at ${ANCHOR}`;
   try {
     await run(PYTHON, ['-c', 'import sklearn, pandas, xgboost']);
   } catch {

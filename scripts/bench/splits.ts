@@ -1,6 +1,6 @@
 /**
- * Bookkeeping for bench:accuracy's repeated hold-out (--splits N): the issue-5 bars per split and
- * the summary over splits. Pure, so it is tested without training anything.
+ * Bookkeeping for bench:accuracy's repeated hold-out (--splits N): the accuracy bars per split
+ * and the summary over splits. Pure, so it is tested without training anything.
  */
 import { ece, eceNoise } from '../../src/domain/metrics.js';
 
@@ -25,7 +25,10 @@ export interface SplitResult {
   oracleAuc?: number;
 }
 
-/** The issue-5 bars for one split (null where no reference ran). */
+/**
+ * The accuracy bars for one split (null where no reference ran): AUC at least the best
+ * reference's minus 0.002, Brier at most the best reference's plus 0.001, ECE at most the target.
+ */
 export function bars(r: SplitResult, eceTarget: number): { auc: boolean; brier: boolean; ece: boolean } | null {
   const refs = Object.values(r.references);
   if (!refs.length) return null;

@@ -23,7 +23,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
@@ -36,26 +35,30 @@ import { loadPolicyFile } from '../../src/collection/policy-file.js';
 import { createIntakeQueue, enqueueSnapshots, type IntakeJobInput } from '../../src/collection/intake.js';
 import { WorklistStore } from '../../src/collection/worklist.js';
 import { openBenchWorker, type BenchMode, type BenchWorkerOptions, type FromChild } from './worker-process.js';
+import { intValue, parseCommand } from '../../src/cli/args.js';
+import { connectRedis } from '../../src/cli/redis.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseCommand({
+  name: 'bench:worker',
+  summary: 'Intake throughput of the collection worker beside two no-op BullMQ references measured in the same run, then claim latency; on the local Redis under random prefixes.',
   options: {
-    n: { type: 'string', default: '100000' },
-    chunk: { type: 'string', default: '500' },
-    concurrency: { type: 'string', default: '4' },
-    processes: { type: 'string', default: '1' },
-    'raw-concurrency': { type: 'string', default: '64' },
-    collectors: { type: 'string', default: '10' },
-    claim: { type: 'string', default: '10' },
-    json: { type: 'boolean', default: false },
+    n: { type: 'string', value: '<n>', default: '100000', description: 'snapshots' },
+    chunk: { type: 'string', value: '<n>', default: '500', description: 'snapshots per chunk job' },
+    concurrency: { type: 'string', value: '<n>', default: '4', description: 'jobs one worker process runs at once' },
+    processes: { type: 'string', value: '<n>', default: '1', description: 'worker processes' },
+    'raw-concurrency': { type: 'string', value: '<n>', default: '64', description: "reference B's concurrency (one job per snapshot)" },
+    collectors: { type: 'string', value: '<n>', default: '10', description: 'concurrent collectors draining the call queue' },
+    claim: { type: 'string', value: '<n>', default: '10', description: 'items per claim' },
+    json: { type: 'boolean', default: false, description: 'print one JSON object instead of the log' },
   },
 });
-const N = Number(args.n);
-const CHUNK = Number(args.chunk);
-const CONCURRENCY = Number(args.concurrency);
-const PROCESSES = Math.max(1, Number(args.processes));
-const RAW_CONCURRENCY = Number(args['raw-concurrency']);
-const COLLECTORS = Number(args.collectors);
-const CLAIM_N = Number(args.claim);
+const N = intValue('n', args.n, { min: 1 });
+const CHUNK = intValue('chunk', args.chunk, { min: 1 });
+const CONCURRENCY = intValue('concurrency', args.concurrency, { min: 1 });
+const PROCESSES = intValue('processes', args.processes, { min: 1, max: 64 });
+const RAW_CONCURRENCY = intValue('raw-concurrency', args['raw-concurrency'], { min: 1 });
+const COLLECTORS = intValue('collectors', args.collectors, { min: 1 });
+const CLAIM_N = intValue('claim', args.claim, { min: 1 });
 const config = loadConfig();
 const log = (s: string) => args.json || process.stderr.write(`${s}\n`);
 
@@ -183,6 +186,8 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
+// Redis first: an unreachable one is reported before the slow model load.
+const redis = await connectRedis(config.redisUrl, { maxRetriesPerRequest: null });
 const backend = await initBackend(config.tfBackend);
 const model = await loadChampion(config.modelsDir);
 const policy = await loadPolicyFile(config.policyFile);
@@ -196,7 +201,6 @@ const snapshots = features.map((f, i) => ({
   timezone: ZONES[i % ZONES.length],
   features: f,
 }));
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 const refPrefix = `bench-ref-${randomUUID().slice(0, 8)}`;
 const rawPrefix = `bench-raw-${randomUUID().slice(0, 8)}`;
 const ourPrefix = `bench-${randomUUID().slice(0, 8)}`;

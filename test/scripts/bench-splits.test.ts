@@ -20,7 +20,7 @@ const yB = [1, 0, 0, 0, 1, 0];
 const pB = [0.4, 0.1, 0.2, 0.3, 0.9, 0.05];
 
 describe('bench:accuracy --splits bookkeeping', () => {
-  it('judges each split against its own best reference, within the issue-5 margins', () => {
+  it('judges each split against its own best reference, within the accuracy bars’ margins', () => {
     const r = split(1, yA, pA, null, { auc: 0.79, brier: 0.1309, ece: 0.012, refAuc: 0.7915, refBrier: 0.13 });
     expect(bars(r, 0.01)).toEqual({ auc: true, brier: true, ece: false });
     expect(bars({ ...r, ours: { ...r.ours, auc: 0.789 } }, 0.01)?.auc).toBe(false);

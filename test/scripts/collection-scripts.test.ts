@@ -96,4 +96,27 @@ describe('npm run export:outcomes', () => {
     const rows = await query(`SELECT collector, agency FROM read_csv('${out}', header = true, all_varchar = true)`);
     expect(rows).toEqual([{ collector: "'-1+1", agency: `'=HYPERLINK("http://evil.example","x")` }]);
   });
+
+  it('--since takes a day (UTC) or a stream id, and starts after the id it is given', async () => {
+    const prefix = freshPrefix();
+    prefixes.push(prefix);
+    const { svc } = service(redis, prefix);
+    const now = Date.parse('2026-05-12T17:00:00Z');
+    await svc.assign([snapshot({ accountId: 'S1' }), snapshot({ accountId: 'S2' })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', now);
+    await svc.claim('call', 'c1', 2, now);
+    await svc.recordOutcome('call', 'S1', 'c1', { type: 'no_answer' }, now);
+    await svc.recordOutcome('call', 'S2', 'c1', { type: 'no_answer' }, now + 1);
+    const out = join(tmp, 'since.csv');
+    const exported = async (since: string) => {
+      await script('export-outcomes.ts', ['--out', out, '--since', since], prefix);
+      return (await query(`SELECT account_id, stream_id FROM read_csv('${out}', header = true, all_varchar = true) ORDER BY stream_id`)).map((r) => r.account_id);
+    };
+    await script('export-outcomes.ts', ['--out', out], prefix);
+    const ids = (await query(`SELECT stream_id FROM read_csv('${out}', header = true, all_varchar = true) ORDER BY stream_id`)).map((r) => String(r.stream_id));
+    const day = new Date(Number(ids[0].split('-')[0])).toISOString().slice(0, 10);
+    const nextDay = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    expect(await exported(day)).toEqual(['S1', 'S2']);
+    expect(await exported(nextDay)).toEqual([]);
+    expect(await exported(ids[0])).toEqual(['S2']);
+  });
 });
