@@ -23,7 +23,11 @@ export async function compileKernels(): Promise<Uint8Array> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  parseCommand({ name: 'build:wasm', summary: 'Compiles src/model/kernels.wat to the committed src/model/kernels.wasm (WebAssembly SIMD scoring kernels).', options: {} });
+  parseCommand({
+    name: 'build:wasm',
+    summary: 'Compiles src/model/kernels.wat to the committed src/model/kernels.wasm (WebAssembly SIMD scoring kernels).',
+    options: {},
+  });
   const bytes = await compileKernels();
   writeFileSync(WASM, bytes);
   console.log(`wrote ${WASM} (${bytes.length} bytes)`);

@@ -18,9 +18,16 @@ import { parseCommand, UserError } from '../src/cli/args.js';
 
 const { positionals } = parseCommand({
   name: 'calibration',
-  summary: "A closer look at a trained bundle's calibration on its own test rows (test-predictions.csv): ECE, the decile table, the ECE perfectly calibrated PDs would show on the same rows, and a diagnostic Platt refit.",
+  summary:
+    "A closer look at a trained bundle's calibration on its own test rows (test-predictions.csv): ECE, the decile table, the ECE perfectly calibrated PDs would show on the same rows, and a diagnostic Platt refit.",
   options: {},
-  positionals: [{ name: '<bundle dir | test-predictions.csv>', description: 'a bundle folder, or a CSV with columns label (0/1) and pd', required: true }],
+  positionals: [
+    {
+      name: '<bundle dir | test-predictions.csv>',
+      description: 'a bundle folder, or a CSV with columns label (0/1) and pd',
+      required: true,
+    },
+  ],
 });
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -37,11 +44,14 @@ async function readPredictions(arg: string): Promise<{ label: Uint8Array; pd: Fl
     const source = `read_csv(${lit(path)}, header = true, all_varchar = true)`;
     let head: string[];
     try {
-      head = ((await (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS()) as { column_name: string }[]).map((r) => r.column_name);
+      head = ((await (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS()) as { column_name: string }[]).map(
+        (r) => r.column_name,
+      );
     } catch (e) {
       throw new UserError(`${path}: not a readable CSV file (${(e as Error).message.split('\n')[0]})`);
     }
-    if (!head.includes('label') || !head.includes('pd')) throw new UserError(`${path}: expected columns label and pd, found ${head.join(', ')}`);
+    if (!head.includes('label') || !head.includes('pd'))
+      throw new UserError(`${path}: expected columns label and pd, found ${head.join(', ')}`);
     const rows = (await (await con.runAndReadAll(`SELECT label, pd FROM ${source}`)).getRowsJS()) as [string | null, string | null][];
     if (rows.length === 0) throw new UserError(`${path}: no rows`);
     const label = new Uint8Array(rows.length);
@@ -49,7 +59,8 @@ async function readPredictions(arg: string): Promise<{ label: Uint8Array; pd: Fl
     rows.forEach(([l, p], r) => {
       const y = l === null ? NaN : Number(l);
       const q = p === null || p.trim() === '' ? NaN : Number(p);
-      if ((y !== 0 && y !== 1) || !(q >= 0 && q <= 1)) throw new UserError(`${path}: row ${r + 1}: label must be 0/1 and pd in [0, 1], got ${l}, ${p}`);
+      if ((y !== 0 && y !== 1) || !(q >= 0 && q <= 1))
+        throw new UserError(`${path}: row ${r + 1}: label must be 0/1 and pd in [0, 1], got ${l}, ${p}`);
       label[r] = y;
       pd[r] = q;
     });
@@ -64,12 +75,20 @@ const { label, pd, path } = await readPredictions(positionals[0]);
 const f4 = (x: number) => x.toFixed(4);
 const noise = eceNoise(pd, 0.01);
 console.log(`${path}: ${pd.length} test rows`);
-console.log(`ECE ${f4(ece(label, pd))}; perfectly calibrated PDs on these rows: mean ${f4(noise.mean)}, 90th percentile ${f4(noise.p90)}, ${Math.round(noise.shareAtMost * 100)}% <= 0.01`);
+console.log(
+  `ECE ${f4(ece(label, pd))}; perfectly calibrated PDs on these rows: mean ${f4(noise.mean)}, 90th percentile ${f4(noise.p90)}, ${Math.round(noise.shareAtMost * 100)}% <= 0.01`,
+);
 console.log('\ndecile  rows   mean PD  observed');
-for (const r of calibrationTable(label, pd)) console.log(`${String(r.bin).padStart(6)} ${String(r.rows).padStart(5)}   ${f4(r.meanPd)}    ${f4(r.observed)}`);
+for (const r of calibrationTable(label, pd))
+  console.log(`${String(r.bin).padStart(6)} ${String(r.rows).padStart(5)}   ${f4(r.meanPd)}    ${f4(r.observed)}`);
 const z = Float64Array.from(pd, logit);
 const refit = fitPlatt(z, label);
 const after = Float64Array.from(z, (v) => sigmoid(refit.a * v + refit.b));
-console.log(`\ndiagnosis only (fitted on these test rows, never for use): Platt refit slope ${f4(refit.a)}, intercept ${f4(refit.b)}; ECE after it ${f4(ece(label, after))}`);
+console.log(
+  `\ndiagnosis only (fitted on these test rows, never for use): Platt refit slope ${f4(refit.a)}, intercept ${f4(refit.b)}; ECE after it ${f4(ece(label, after))}`,
+);
 if (Math.abs(refit.a - 1) < 0.005) console.log('slope about 1: neither over- nor under-confident');
-else console.log(refit.a > 1 ? 'slope > 1: the PDs are under-confident (too close to the mean)' : 'slope < 1: the PDs are over-confident (too extreme)');
+else
+  console.log(
+    refit.a > 1 ? 'slope > 1: the PDs are under-confident (too close to the mean)' : 'slope < 1: the PDs are over-confident (too extreme)',
+  );

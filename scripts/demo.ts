@@ -20,8 +20,11 @@ import { connectRedis } from '../src/cli/redis.js';
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseCommand({
   name: 'demo',
-  summary: 'The whole loop on the local Redis under a fresh key prefix: the API and a worker, the sample portfolio enqueued, worklists, claims, outcomes and one audit trail.',
-  options: { keep: { type: 'boolean', default: false, description: "keep the demo's Redis keys afterwards (they are deleted by default)" } },
+  summary:
+    'The whole loop on the local Redis under a fresh key prefix: the API and a worker, the sample portfolio enqueued, worklists, claims, outcomes and one audit trail.',
+  options: {
+    keep: { type: 'boolean', default: false, description: "keep the demo's Redis keys afterwards (they are deleted by default)" },
+  },
 });
 const say = (m: string) => console.log(m);
 
@@ -42,11 +45,17 @@ const env = {
   PORT: String(port),
   LOG_LEVEL: 'warn',
   ARREARS_REDIS_PREFIX: prefix,
-  ARREARS_API_KEYS: JSON.stringify([{ name: 'demo', sha256: createHash('sha256').update(key).digest('hex'), roles: ['scorer', 'collector', 'admin'], collectors: ['*'] }]),
+  ARREARS_API_KEYS: JSON.stringify([
+    { name: 'demo', sha256: createHash('sha256').update(key).digest('hex'), roles: ['scorer', 'collector', 'admin'], collectors: ['*'] },
+  ]),
 };
 const base = `http://127.0.0.1:${port}`;
 const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-  const r = await fetch(base + path, { method, headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(base + path, {
+    method,
+    headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const json = (await r.json()) as T;
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
   return json;
@@ -54,7 +63,11 @@ const api = async <T>(method: string, path: string, body?: unknown): Promise<T> 
 
 const children: ChildProcess[] = [];
 const start = (name: string, script: string, extra: string[] = []) => {
-  const c = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...extra], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const c = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...extra], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   c.on('exit', (code, sig) => {
     if (code && code !== 0) console.error(`${name} exited with ${code ?? sig}`);
   });
@@ -73,7 +86,8 @@ try {
   const cfg = JSON.parse(await (await import('node:fs/promises')).readFile(join(root, 'data/configs/sample.json'), 'utf8'));
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
-  for (const [name, t] of Object.entries<{ path: string }>(cfg.source.tables)) await con.run(`CREATE VIEW ${name} AS SELECT * FROM read_parquet('${resolve(root, 'data/configs', t.path)}')`);
+  for (const [name, t] of Object.entries<{ path: string }>(cfg.source.tables))
+    await con.run(`CREATE VIEW ${name} AS SELECT * FROM read_parquet('${resolve(root, 'data/configs', t.path)}')`);
   const feats = (cfg.features as { name: string }[]).map((f) => `a."${f.name}"`).join(', ');
   const sql = cfg.source.sql.replaceAll('{{snapshot}}', `DATE '${cfg.source.snapshot}'`);
   await con.run(`COPY (
@@ -91,7 +105,9 @@ try {
   start('api', 'src/api/server.ts');
   start('worker', 'src/worker/main.ts');
   for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${base}/health/ready`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) break;
     if (i > 120) throw new Error('the API did not become ready within 60 s');
     await new Promise((r) => setTimeout(r, 500));
@@ -100,9 +116,15 @@ try {
   // 4. Enqueue the portfolio and wait until the worker has assigned it.
   const t0 = performance.now();
   await new Promise<void>((ok, fail) =>
-    start('enqueue', 'scripts/enqueue.ts', ['--file', portfolio]).on('exit', (code) => (code === 0 ? ok() : fail(new Error(`enqueue exited with ${code}`)))),
+    start('enqueue', 'scripts/enqueue.ts', ['--file', portfolio]).on('exit', (code) =>
+      code === 0 ? ok() : fail(new Error(`enqueue exited with ${code}`)),
+    ),
   );
-  type Sizes = { queues: Record<string, { ready: number; waiting: number; leased: number }>; intake: Record<string, number>; policy: string };
+  type Sizes = {
+    queues: Record<string, { ready: number; waiting: number; leased: number }>;
+    intake: Record<string, number>;
+    policy: string;
+  };
   let sizes: Sizes;
   for (;;) {
     sizes = await api<Sizes>('GET', '/v1/worklists');
@@ -110,19 +132,31 @@ try {
     await new Promise((r) => setTimeout(r, 500));
   }
   say(`\nassigned in ${((performance.now() - t0) / 1000).toFixed(1)} s (policy ${sizes.policy}); worklists (ready / waiting / leased):`);
-  for (const [q, s] of Object.entries(sizes.queues)) say(`  ${q.padEnd(8)} ${String(s.ready).padStart(6)} ${String(s.waiting).padStart(8)} ${String(s.leased).padStart(7)}`);
+  for (const [q, s] of Object.entries(sizes.queues))
+    say(`  ${q.padEnd(8)} ${String(s.ready).padStart(6)} ${String(s.waiting).padStart(8)} ${String(s.leased).padStart(7)}`);
 
   // 5. Claim the top 5 of each queue and report outcomes.
   type Item = { accountId: string; priority?: number; pd?: number; tier?: string; treatment?: unknown; [k: string]: unknown };
-  const outcomes = [{ type: 'contacted' }, { type: 'no_answer' }, { type: 'promise_to_pay', amount: 150, date: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10) }, { type: 'paid', amount: 300 }, { type: 'wrong_number' }];
+  const outcomes = [
+    { type: 'contacted' },
+    { type: 'no_answer' },
+    { type: 'promise_to_pay', amount: 150, date: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10) },
+    { type: 'paid', amount: 300 },
+    { type: 'wrong_number' },
+  ];
   let someone: string | null = null;
   for (const q of Object.keys(sizes.queues)) {
     const { items } = await api<{ items: Item[] }>('POST', `/v1/worklists/${q}/claim`, { collectorId: 'demo-collector', n: 5 });
     say(`\ntop ${items.length} of ${q}, claimed by demo-collector:`);
     for (const it of items)
-      say(`  ${String(it.accountId).padEnd(9)} pd ${Number(it.pd).toFixed(3)}  dpd ${String(it.dpd).padStart(3)}  outstanding ${String(it.outstanding).padStart(8)}  priority ${Number(it.priority).toFixed(0).padStart(6)}  ${it.channel} every ${it.cadenceDays}d  (${it.variant ?? ''})`);
+      say(
+        `  ${String(it.accountId).padEnd(9)} pd ${Number(it.pd).toFixed(3)}  dpd ${String(it.dpd).padStart(3)}  outstanding ${String(it.outstanding).padStart(8)}  priority ${Number(it.priority).toFixed(0).padStart(6)}  ${it.channel} every ${it.cadenceDays}d  (${it.variant ?? ''})`,
+      );
     for (const [i, it] of items.entries()) {
-      const r = await api<{ state: string }>('POST', `/v1/worklists/${q}/items/${encodeURIComponent(it.accountId)}/outcome`, { collectorId: 'demo-collector', outcome: outcomes[i % outcomes.length] });
+      const r = await api<{ state: string }>('POST', `/v1/worklists/${q}/items/${encodeURIComponent(it.accountId)}/outcome`, {
+        collectorId: 'demo-collector',
+        outcome: outcomes[i % outcomes.length],
+      });
       say(`  outcome ${outcomes[i % outcomes.length].type.padEnd(14)} ${it.accountId} -> ${r.state}`);
       someone ??= it.accountId;
     }

@@ -21,9 +21,15 @@ import { connectRedis } from '../src/cli/redis.js';
 
 const { values: args } = parseCommand({
   name: 'enqueue',
-  summary: 'Reads delinquency snapshots from a CSV or Parquet file and adds them to the intake queue in chunk jobs; invalid rows are counted and the first ten printed.',
+  summary:
+    'Reads delinquency snapshots from a CSV or Parquet file and adds them to the intake queue in chunk jobs; invalid rows are counted and the first ten printed.',
   options: {
-    file: { type: 'string', value: '<snapshots.csv|.parquet>', required: true, description: 'columns account_id, as_of, dpd, outstanding, jurisdiction, [timezone], [flags]; the rest are features' },
+    file: {
+      type: 'string',
+      value: '<snapshots.csv|.parquet>',
+      required: true,
+      description: 'columns account_id, as_of, dpd, outstanding, jurisdiction, [timezone], [flags]; the rest are features',
+    },
     chunk: { type: 'string', value: '<n>', description: 'snapshots per job (default: ARREARS_WORKER_BATCH, 500)' },
     'as-of': { type: 'string', value: '<YYYY-MM-DD>', description: 'the as-of date of every row (when the file has no as_of column)' },
     features: { type: 'string', value: '<a,b,...>', description: 'only these columns are features (default: every other column)' },
@@ -38,8 +44,22 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const source = /\.parquet$/i.test(args.file) ? `read_parquet(${lit(args.file)})` : `read_csv(${lit(args.file)}, header = true)`;
 
-const CORE: Record<string, string> = { account_id: 'accountId', as_of: 'asOf', dpd: 'dpd', outstanding: 'outstanding', jurisdiction: 'jurisdiction', timezone: 'timezone' };
-const FLAGS: Record<string, string> = { do_not_contact: 'doNotContact', dispute: 'dispute', bankruptcy: 'bankruptcy', deceased: 'deceased', hardship: 'hardship', cease: 'cease' };
+const CORE: Record<string, string> = {
+  account_id: 'accountId',
+  as_of: 'asOf',
+  dpd: 'dpd',
+  outstanding: 'outstanding',
+  jurisdiction: 'jurisdiction',
+  timezone: 'timezone',
+};
+const FLAGS: Record<string, string> = {
+  do_not_contact: 'doNotContact',
+  dispute: 'dispute',
+  bankruptcy: 'bankruptcy',
+  deceased: 'deceased',
+  hardship: 'hardship',
+  cease: 'cease',
+};
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 const db = await DuckDBInstance.create(':memory:');
@@ -57,7 +77,9 @@ for (const { column_name: c, column_type: t } of described) {
   const s = snake(c);
   if (CORE[s]) {
     roles.push({ col: c, kind: 'core', key: CORE[s] });
-    selects.push(s === 'dpd' || s === 'outstanding' ? `CAST(${ident(c)} AS DOUBLE) AS ${ident(c)}` : `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`);
+    selects.push(
+      s === 'dpd' || s === 'outstanding' ? `CAST(${ident(c)} AS DOUBLE) AS ${ident(c)}` : `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`,
+    );
   } else if (FLAGS[s]) {
     roles.push({ col: c, kind: 'flag', key: FLAGS[s] });
     selects.push(`CAST(${ident(c)} AS BOOLEAN) AS ${ident(c)}`);
@@ -68,14 +90,18 @@ for (const { column_name: c, column_type: t } of described) {
   }
 }
 for (const need of ['accountId', 'dpd', 'outstanding', 'jurisdiction']) {
-  if (!roles.some((r) => r.kind === 'core' && r.key === need)) throw new UserError(`${args.file}: no ${snake(need)} column (found: ${described.map((d) => d.column_name).join(', ')})`);
+  if (!roles.some((r) => r.kind === 'core' && r.key === need))
+    throw new UserError(`${args.file}: no ${snake(need)} column (found: ${described.map((d) => d.column_name).join(', ')})`);
 }
 if (!roles.some((r) => r.key === 'asOf') && !asOf) throw new UserError(`${args.file}: no as_of column; pass --as-of YYYY-MM-DD`);
 
 const total = Number((await (await con.runAndReadAll(`SELECT count(*) AS n FROM ${source}`)).getRowObjectsJS())[0].n);
 const producer = await connectRedis(config.redisUrl, { enableOfflineQueue: false });
 const queue = createIntakeQueue(producer, config.redisPrefix, (e) => console.error(`queue: ${e.message}`));
-const bar = new SingleBar({ format: 'enqueue [{bar}] {percentage}% | {value}/{total} rows | {jobs} jobs | {invalid} invalid', hideCursor: true }, Presets.shades_classic);
+const bar = new SingleBar(
+  { format: 'enqueue [{bar}] {percentage}% | {value}/{total} rows | {jobs} jobs | {invalid} invalid', hideCursor: true },
+  Presets.shades_classic,
+);
 bar.start(total, 0, { jobs: 0, invalid: 0 });
 
 let row = 0;
@@ -104,7 +130,8 @@ for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk =
     const parsed = SnapshotSchema.safeParse(snap);
     if (!parsed.success) {
       invalid++;
-      if (examples.length < 10) examples.push(`row ${row}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (examples.length < 10)
+        examples.push(`row ${row}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       continue;
     }
     pending.push(parsed.data);
@@ -115,7 +142,9 @@ for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk =
 await flush();
 bar.update(row, { jobs, invalid });
 bar.stop();
-console.log(`${row - invalid} snapshots ${args['dry-run'] ? 'valid (dry run: nothing enqueued)' : `enqueued in ${jobs} jobs on ${queue.name}`}; ${invalid} invalid`);
+console.log(
+  `${row - invalid} snapshots ${args['dry-run'] ? 'valid (dry run: nothing enqueued)' : `enqueued in ${jobs} jobs on ${queue.name}`}; ${invalid} invalid`,
+);
 for (const e of examples) console.log(`  ${e}`);
 await queue.close();
 producer.disconnect();

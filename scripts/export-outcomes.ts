@@ -22,10 +22,15 @@ import { connectRedis } from '../src/cli/redis.js';
 
 const { values: args } = parseCommand({
   name: 'export:outcomes',
-  summary: 'Writes the outcome log (every reported outcome, with the model, policy and variant behind it) as CSV or Parquet, for relabelling and strategy analysis.',
+  summary:
+    'Writes the outcome log (every reported outcome, with the model, policy and variant behind it) as CSV or Parquet, for relabelling and strategy analysis.',
   options: {
     out: { type: 'string', value: '<file.csv|file.parquet>', required: true, description: 'output file; the extension picks the format' },
-    since: { type: 'string', value: '<YYYY-MM-DD|stream id>', description: 'only outcomes from this day (UTC) on, or after this outcome stream id' },
+    since: {
+      type: 'string',
+      value: '<YYYY-MM-DD|stream id>',
+      description: 'only outcomes from this day (UTC) on, or after this outcome stream id',
+    },
   },
 });
 if (!/\.(csv|parquet)$/i.test(args.out)) throw new UsageError(`--out: "${args.out}" must end in .csv or .parquet`);
@@ -35,7 +40,8 @@ const config = loadConfig();
 function sinceId(raw: string | undefined): string {
   if (!raw) return '-';
   if (/^\d+(-\d+)?$/.test(raw)) return raw;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) throw new UsageError(`--since: "${raw}" is neither a date (YYYY-MM-DD) nor an outcome stream id (<epoch ms>-<n>)`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw))
+    throw new UsageError(`--since: "${raw}" is neither a date (YYYY-MM-DD) nor an outcome stream id (<epoch ms>-<n>)`);
   return `${Date.parse(dateValue('since', raw)) - 1}-18446744073709551615`;
 }
 const since = sinceId(args.since);
@@ -85,13 +91,32 @@ const db = await DuckDBInstance.create(':memory:');
 const con = await db.connect();
 try {
   const types: [string, string][] = [
-    ['stream_id', 'VARCHAR'], ['at', 'TIMESTAMP'], ['account_id', 'VARCHAR'], ['as_of', 'DATE'], ['outcome', 'VARCHAR'], ['amount', 'DOUBLE'],
-    ['promise_date', 'DATE'], ['collector', 'VARCHAR'], ['reported_by', 'VARCHAR'], ['agency', 'VARCHAR'], ['queue', 'VARCHAR'], ['channel', 'VARCHAR'], ['variant', 'VARCHAR'],
-    ['model', 'VARCHAR'], ['policy', 'VARCHAR'], ['decision_policy', 'VARCHAR'], ['pd', 'DOUBLE'], ['dpd', 'INTEGER'], ['outstanding', 'DOUBLE'], ['tier', 'VARCHAR'],
+    ['stream_id', 'VARCHAR'],
+    ['at', 'TIMESTAMP'],
+    ['account_id', 'VARCHAR'],
+    ['as_of', 'DATE'],
+    ['outcome', 'VARCHAR'],
+    ['amount', 'DOUBLE'],
+    ['promise_date', 'DATE'],
+    ['collector', 'VARCHAR'],
+    ['reported_by', 'VARCHAR'],
+    ['agency', 'VARCHAR'],
+    ['queue', 'VARCHAR'],
+    ['channel', 'VARCHAR'],
+    ['variant', 'VARCHAR'],
+    ['model', 'VARCHAR'],
+    ['policy', 'VARCHAR'],
+    ['decision_policy', 'VARCHAR'],
+    ['pd', 'DOUBLE'],
+    ['dpd', 'INTEGER'],
+    ['outstanding', 'DOUBLE'],
+    ['tier', 'VARCHAR'],
   ];
   const columns = `{${types.map(([k, t]) => `${lit(k)}: ${lit(t)}`).join(', ')}}`;
   const format = /\.parquet$/i.test(args.out) ? 'FORMAT parquet, COMPRESSION zstd' : 'FORMAT csv, HEADER true';
-  await con.run(`COPY (SELECT * FROM read_json(${lit(ndjson)}, format = 'newline_delimited', columns = ${columns}) ) TO ${lit(args.out)} (${format})`);
+  await con.run(
+    `COPY (SELECT * FROM read_json(${lit(ndjson)}, format = 'newline_delimited', columns = ${columns}) ) TO ${lit(args.out)} (${format})`,
+  );
 } finally {
   con.closeSync();
   db.closeSync();

@@ -73,16 +73,37 @@ const csvCell = (v: string | number | null) => (v === null ? '' : String(v));
 /** Parquet column types: narrow ones keep the files small and the schema explicit. */
 const PARQUET_TYPES: Record<string, Record<string, string>> = {
   borrowers: {
-    borrower_id: 'INTEGER', sex: 'VARCHAR', age: 'SMALLINT', age_band: 'VARCHAR', marital_status: 'VARCHAR', income: 'INTEGER',
-    employment_years: 'SMALLINT', region: 'VARCHAR', housing: 'VARCHAR', bureau_score: 'SMALLINT', existing_debt: 'INTEGER',
-    jurisdiction: 'VARCHAR', timezone: 'VARCHAR',
+    borrower_id: 'INTEGER',
+    sex: 'VARCHAR',
+    age: 'SMALLINT',
+    age_band: 'VARCHAR',
+    marital_status: 'VARCHAR',
+    income: 'INTEGER',
+    employment_years: 'SMALLINT',
+    region: 'VARCHAR',
+    housing: 'VARCHAR',
+    bureau_score: 'SMALLINT',
+    existing_debt: 'INTEGER',
+    jurisdiction: 'VARCHAR',
+    timezone: 'VARCHAR',
   },
   loans: {
-    loan_id: 'INTEGER', borrower_id: 'INTEGER', amount: 'INTEGER', term_months: 'SMALLINT', rate: 'DECIMAL(5,2)',
-    origination_date: 'DATE', channel: 'VARCHAR', product: 'VARCHAR',
+    loan_id: 'INTEGER',
+    borrower_id: 'INTEGER',
+    amount: 'INTEGER',
+    term_months: 'SMALLINT',
+    rate: 'DECIMAL(5,2)',
+    origination_date: 'DATE',
+    channel: 'VARCHAR',
+    product: 'VARCHAR',
   },
   repayments: {
-    loan_id: 'INTEGER', month: 'DATE', amount_due: 'DECIMAL(9,2)', amount_paid: 'DECIMAL(9,2)', dpd: 'SMALLINT', balance: 'INTEGER',
+    loan_id: 'INTEGER',
+    month: 'DATE',
+    amount_due: 'DECIMAL(9,2)',
+    amount_paid: 'DECIMAL(9,2)',
+    dpd: 'SMALLINT',
+    balance: 'INTEGER',
   },
   truth: { id: 'INTEGER', true_pd: 'DOUBLE' },
 };
@@ -98,7 +119,9 @@ async function toParquet(dir: string, tables: string[]): Promise<string[]> {
     for (const t of tables) {
       const csv = join(dir, `${t}.csv`);
       const pq = join(dir, `${t}.parquet`);
-      const types = Object.entries(PARQUET_TYPES[t]).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ');
+      const types = Object.entries(PARQUET_TYPES[t])
+        .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
+        .join(', ');
       // zstd level 19 squeezes the committed sample under the 2 MiB-per-file limit but is slow;
       // large books use the default level, several times faster for ~15% more bytes.
       const level = statSync(csv).size < 64 << 20 ? 19 : 3;
@@ -151,7 +174,21 @@ export async function generate(o: GenerateOptions): Promise<GenerateSummary> {
       const a = acct.applicant;
       const borrowerId = 5_000_001 + made - 1;
       sinks.borrowers.write(
-        [borrowerId, a.sex, a.age, a.ageBand, a.maritalStatus, a.income, a.employmentYears, a.region, a.housing, a.bureauScore, a.existingDebt, a.jurisdiction, a.timezone]
+        [
+          borrowerId,
+          a.sex,
+          a.age,
+          a.ageBand,
+          a.maritalStatus,
+          a.income,
+          a.employmentYears,
+          a.region,
+          a.housing,
+          a.bureauScore,
+          a.existingDebt,
+          a.jurisdiction,
+          a.timezone,
+        ]
           .map(csvCell)
           .join(',') + '\n',
       );
@@ -182,12 +219,18 @@ export async function generate(o: GenerateOptions): Promise<GenerateSummary> {
 async function main(): Promise<number> {
   const { values: v } = parseCommand({
     name: 'data:generate',
-    summary: 'Writes a seeded synthetic cash-loan book (borrowers, loans, monthly repayments) and each account\'s exact true PD; same seed and options, same bytes.',
+    summary:
+      "Writes a seeded synthetic cash-loan book (borrowers, loans, monthly repayments) and each account's exact true PD; same seed and options, same bytes.",
     options: {
       accounts: { type: 'string', value: '<n>', required: true, description: 'accounts (loans open at the snapshot) to write' },
       seed: { type: 'string', value: '<n>', default: '7', description: 'random seed; same seed, same files' },
       out: { type: 'string', value: '<dir>', default: 'data/generated', description: 'output folder' },
-      format: { type: 'string', value: 'csv|parquet', default: 'csv', description: 'parquet: written as CSV, converted with DuckDB (zstd), CSV removed' },
+      format: {
+        type: 'string',
+        value: 'csv|parquet',
+        default: 'csv',
+        description: 'parquet: written as CSV, converted with DuckDB (zstd), CSV removed',
+      },
       snapshot: { type: 'string', value: '<date>', default: DEFAULT_SNAPSHOT, description: 'snapshot, first day of a month' },
       'history-months': { type: 'string', value: '<n>', default: '36', description: 'loans originate up to n months before the snapshot' },
     },
@@ -196,20 +239,26 @@ async function main(): Promise<number> {
   const seed = intValue('seed', v.seed, { min: 0, max: 0xffffffff });
   const format = choiceValue('format', v.format, ['csv', 'parquet']);
   const historyMonths = intValue('history-months', v['history-months'], { min: 2 });
-  if (!dateValue('snapshot', v.snapshot).endsWith('-01')) throw new UsageError(`--snapshot: "${v.snapshot}" is not the first day of a month`);
+  if (!dateValue('snapshot', v.snapshot).endsWith('-01'))
+    throw new UsageError(`--snapshot: "${v.snapshot}" is not the first day of a month`);
   const t0 = performance.now();
   // A bar on a terminal; a line every 10% when stderr is a file or a pipe (CI logs).
   const { SingleBar, Presets } = (await import('cli-progress')).default;
   let shown = 0;
   const bar = process.stderr.isTTY
-    ? new SingleBar({ format: 'generating [{bar}] {percentage}% | {value}/{total} accounts | {duration_formatted}', stream: process.stderr }, Presets.shades_classic)
+    ? new SingleBar(
+        { format: 'generating [{bar}] {percentage}% | {value}/{total} accounts | {duration_formatted}', stream: process.stderr },
+        Presets.shades_classic,
+      )
     : {
         start: () => {},
         stop: () => {},
         update: (d: number) => {
           if (d === shown || (d < accounts && d < shown + accounts / 10)) return;
           shown = d;
-          process.stderr.write(`generating: ${d.toLocaleString('en-US')} / ${accounts.toLocaleString('en-US')} accounts, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+          process.stderr.write(
+            `generating: ${d.toLocaleString('en-US')} / ${accounts.toLocaleString('en-US')} accounts, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+          );
         },
       };
   bar.start(accounts, 0);

@@ -15,18 +15,33 @@ import { listValue, parseCommand, UsageError } from '../src/cli/args.js';
 
 const { values, positionals } = parseCommand({
   name: 'keys',
-  summary: 'Prints an API key\'s SHA-256 and its ARREARS_API_KEYS entry; without a key, generates one and prints it once.',
+  summary: "Prints an API key's SHA-256 and its ARREARS_API_KEYS entry; without a key, generates one and prints it once.",
   options: {
-    name: { type: 'string', value: '<name>', default: 'default', description: 'the key\'s name; a collector key claims and reports as this name' },
+    name: {
+      type: 'string',
+      value: '<name>',
+      default: 'default',
+      description: "the key's name; a collector key claims and reports as this name",
+    },
     roles: { type: 'string', value: '<role,...>', default: 'scorer', description: 'scorer, collector, admin (comma-separated)' },
-    collectors: { type: 'string', value: '<id,...|*>', description: 'collector ids this key may act for (a dialer serving many agents); * for any' },
+    collectors: {
+      type: 'string',
+      value: '<id,...|*>',
+      description: 'collector ids this key may act for (a dialer serving many agents); * for any',
+    },
   },
   positionals: [{ name: '<key> | -', description: 'the key to hash; - reads it from stdin (keeps it out of the shell history)' }],
-  notes: 'examples:\n  npm run keys -- --name lender-a --roles scorer\n  echo -n "$KEY" | npm run keys -- --name ops --roles admin,scorer -',
+  notes:
+    'examples:\n  npm run keys -- --name lender-a --roles scorer\n  echo -n "$KEY" | npm run keys -- --name ops --roles admin,scorer -',
 });
 const given = positionals[0] === '-' ? readFileSync(0, 'utf8').trim() : positionals[0];
 const key = given ?? randomBytes(32).toString('base64url');
-const entry = ApiKeyEntry.safeParse({ name: values.name, sha256: sha256Hex(key), roles: listValue(values.roles), ...(values.collectors ? { collectors: listValue(values.collectors) } : {}) });
+const entry = ApiKeyEntry.safeParse({
+  name: values.name,
+  sha256: sha256Hex(key),
+  roles: listValue(values.roles),
+  ...(values.collectors ? { collectors: listValue(values.collectors) } : {}),
+});
 if (!entry.success) throw new UsageError(entry.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
 if (!given) console.log(`key (shown once; give it to the client):\n  ${key}\n`);
 console.log(`sha256:\n  ${entry.data.sha256}\n`);

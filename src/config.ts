@@ -5,9 +5,7 @@
 import { z } from 'zod';
 import { CollectorId } from './domain/collection/snapshot.js';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** The shortest collector lease accepted. */
 export const MIN_LEASE_SECONDS = 30;
@@ -109,7 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   // Development mode treats every caller as admin: a production process must never start with it.
   if (e.ARREARS_AUTH_DISABLED && e.NODE_ENV === 'production')
-    throw new ConfigError('invalid configuration:\n  ARREARS_AUTH_DISABLED: must not be true when NODE_ENV=production (it lets any caller act as admin)');
+    throw new ConfigError(
+      'invalid configuration:\n  ARREARS_AUTH_DISABLED: must not be true when NODE_ENV=production (it lets any caller act as admin)',
+    );
   let keysJson: unknown;
   try {
     keysJson = JSON.parse(e.ARREARS_API_KEYS);
@@ -122,7 +122,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .superRefine((list, ctx) => {
       const seen = new Set<string>();
       list.forEach((k, i) => {
-        if (seen.has(k.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${k.name}" is already the name of another key; names must be unique` });
+        if (seen.has(k.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `"${k.name}" is already the name of another key; names must be unique`,
+          });
         seen.add(k.name);
       });
     })

@@ -14,7 +14,9 @@ describe('loadConfig refuses unsafe settings', () => {
   });
 
   it('auth disabled in production, naming both variables', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', ARREARS_AUTH_DISABLED: 'true' })).toThrow(/ARREARS_AUTH_DISABLED.*NODE_ENV=production|NODE_ENV=production.*ARREARS_AUTH_DISABLED/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ARREARS_AUTH_DISABLED: 'true' })).toThrow(
+      /ARREARS_AUTH_DISABLED.*NODE_ENV=production|NODE_ENV=production.*ARREARS_AUTH_DISABLED/,
+    );
     expect(loadConfig({ NODE_ENV: 'production' }).authDisabled).toBe(false);
     expect(loadConfig({ NODE_ENV: 'development', ARREARS_AUTH_DISABLED: 'true' }).authDisabled).toBe(true);
   });

@@ -17,7 +17,12 @@ afterAll(() => {
 });
 
 const FILES = ['borrowers.csv', 'loans.csv', 'repayments.csv', 'truth.csv'];
-const rowsOf = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+const rowsOf = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
 
 /** Exact AUC (ties count half). */
 function auc(y: number[], s: number[]): number {

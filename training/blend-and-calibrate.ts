@@ -43,7 +43,13 @@ function scorecardLogits(sc: Scorecard, woe: Matrix, rows: Int32Array): Float32A
 
 const blend = (zs: Float32Array, zn: Float32Array | null, w: number) => Float64Array.from(zs, (v, i) => blendLogit(w, v, zn ? zn[i] : 0));
 
-export function blendAndCalibrate(d: BlendInputs, sc: FittedScorecard, nets: Networks, ablations: ReadonlySet<Ablation>, log: (msg: string) => void): Blended {
+export function blendAndCalibrate(
+  d: BlendInputs,
+  sc: FittedScorecard,
+  nets: Networks,
+  ablations: ReadonlySet<Ablation>,
+  log: (msg: string) => void,
+): Blended {
   const { folds, learn } = d;
   const { members, network } = nets;
   // Out-of-fold logits for every learn row (single held-out set: the validation rows only).
@@ -67,7 +73,10 @@ export function blendAndCalibrate(d: BlendInputs, sc: FittedScorecard, nets: Net
     const w = step / 20;
     const z = blend(oofS, oofN, w);
     const cal = fitPlatt(z, yCal);
-    const loss = logloss(yCal, Float64Array.from(z, (v) => calibrate(cal, v)));
+    const loss = logloss(
+      yCal,
+      Float64Array.from(z, (v) => calibrate(cal, v)),
+    );
     blendLog.push({ w, logLoss: loss });
     if (loss < bestLoss - 1e-7) {
       bestLoss = loss;
@@ -85,7 +94,9 @@ export function blendAndCalibrate(d: BlendInputs, sc: FittedScorecard, nets: Net
   }
   log(
     `blend weight on the network ${bestW.toFixed(2)}; Platt a=${calibration.a.toFixed(4)} b=${calibration.b.toFixed(4)}` +
-      (averaging ? ` (out-of-fold fit a=${oofPlatt.a.toFixed(4)}, stretched x${averaging.stretch.toFixed(4)} for the ${members.length}-network average; network disagreement variance ${averaging.tau2.toFixed(4)})` : ''),
+      (averaging
+        ? ` (out-of-fold fit a=${oofPlatt.a.toFixed(4)}, stretched x${averaging.stretch.toFixed(4)} for the ${members.length}-network average; network disagreement variance ${averaging.tau2.toFixed(4)})`
+        : ''),
   );
   const model = { scorecard: sc.scorecard, blendWeight: bestW, calibration };
   const pdFor = (rows: Int32Array) => {

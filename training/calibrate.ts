@@ -5,7 +5,11 @@ export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): { method: 
   let a = 1;
   let b = 0;
   for (let it = 0; it < 50; it++) {
-    let ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+    let ga = 0,
+      gb = 0,
+      haa = 0,
+      hab = 0,
+      hbb = 0;
     for (let i = 0; i < z.length; i++) {
       const p = sigmoid(a * z[i] + b);
       const r = p - y[i];

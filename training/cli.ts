@@ -14,10 +14,19 @@ const COMMAND = defineCommand({
   summary: 'Trains a calibrated PD model bundle on a dataset config and writes it, with its evaluation report, to the models folder.',
   options: {
     config: { type: 'string', value: '<file>', required: true, description: 'dataset config (docs/dataset-config.md)' },
-    data: { type: 'string', value: '<dir>', description: "folder that relative table paths resolve against (default: the config's folder)" },
+    data: {
+      type: 'string',
+      value: '<dir>',
+      description: "folder that relative table paths resolve against (default: the config's folder)",
+    },
     out: { type: 'string', value: '<dir>', default: 'models', description: 'models folder; the bundle goes to <dir>/<name>/<version>' },
     seed: { type: 'string', value: '<n>', default: '42', description: 'random seed; same data and seed give the same metrics' },
-    budget: { type: 'string', value: '<time>', default: '2m', description: 'time budget, e.g. 90s, 2m; decides how much network search is done' },
+    budget: {
+      type: 'string',
+      value: '<time>',
+      default: '2m',
+      description: 'time budget, e.g. 90s, 2m; decides how much network search is done',
+    },
     promote: { type: 'boolean', default: false, description: 'make the new bundle champion (the first bundle always is)' },
     backend: { type: 'string', value: '<name>', default: 'auto', description: 'tfjs backend: auto, wasm, cpu or tensorflow' },
     quiet: { type: 'boolean', default: false, description: 'no per-epoch lines' },
@@ -43,9 +52,24 @@ async function main(): Promise<number> {
     if (!(args.quiet && m.includes(' epoch '))) console.log(m);
   };
   log(`arrears train: ${cfg.name} (config ${args.config}, seed ${seed}, budget ${budgetSeconds}s, tfjs backend ${backend})`);
-  const trained = await trainPipeline(cfg, { configPath: args.config, dataDir: args.data, seed, budgetSeconds, backend: args.backend as 'auto', log });
+  const trained = await trainPipeline(cfg, {
+    configPath: args.config,
+    dataDir: args.data,
+    seed,
+    budgetSeconds,
+    backend: args.backend as 'auto',
+    log,
+  });
   const totalSeconds = (performance.now() - t0) / 1000;
-  const { dir, bundle, ref } = await publish(trained, { modelsDir: args.out!, promote: args.promote!, seed, backend, totalSeconds, configText: text, log });
+  const { dir, bundle, ref } = await publish(trained, {
+    modelsDir: args.out!,
+    promote: args.promote!,
+    seed,
+    backend,
+    totalSeconds,
+    configText: text,
+    log,
+  });
   const m = bundle.metrics.test;
   console.log(
     `\ntest  AUC ${m.auc.toFixed(4)}  Gini ${m.gini.toFixed(4)}  KS ${m.ks.toFixed(4)}  Brier ${m.brier.toFixed(5)}  log loss ${m.logloss.toFixed(5)}  ECE ${m.ece.toFixed(4)}  (${m.rows} rows)`,

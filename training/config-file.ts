@@ -20,6 +20,7 @@ export async function readDatasetConfig(path: string): Promise<{ cfg: DatasetCon
     throw new ConfigFileError(`${path}: not valid JSON: ${(e as Error).message}`);
   }
   const parsed = DatasetConfig.safeParse(json);
-  if (!parsed.success) throw new ConfigFileError(`${path} is not a valid dataset config:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
+  if (!parsed.success)
+    throw new ConfigFileError(`${path} is not a valid dataset config:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
   return { cfg: parsed.data, text };
 }

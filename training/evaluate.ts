@@ -4,7 +4,16 @@
  * measured against, feature importance and fairness. Pure figures; the write step stores them.
  */
 import type { Metrics, Scaling } from '../src/domain/bundle.js';
-import { calibrationTable, histogram, ksCurve, quantileEdges, rocCurve, summarize, type CalibrationRow, type KsPoint } from '../src/domain/metrics.js';
+import {
+  calibrationTable,
+  histogram,
+  ksCurve,
+  quantileEdges,
+  rocCurve,
+  summarize,
+  type CalibrationRow,
+  type KsPoint,
+} from '../src/domain/metrics.js';
 import { pdToPoints } from '../src/domain/scoring.js';
 import { bandValues, fairnessTable, type FairnessRow } from './fairness.js';
 import type { Trained } from './pipeline.js';
@@ -40,7 +49,10 @@ export function evaluate(t: EvaluationInputs, scaling: Scaling): Evaluation {
   const test = summarize(yTest, t.pd.test);
   // "validation" = out-of-fold predictions on the learn rows (held-out for the model that made them).
   const held = Int32Array.from(t.learn.keys()).filter((i) => !Number.isNaN(t.pd.oof[i]));
-  const validation = summarize(Uint8Array.from(held, (i) => yLearn[i]), Float64Array.from(held, (i) => t.pd.oof[i]));
+  const validation = summarize(
+    Uint8Array.from(held, (i) => yLearn[i]),
+    Float64Array.from(held, (i) => t.pd.oof[i]),
+  );
   const train = summarize(yLearn, t.pd.learn);
   const cuts = t.cfg.tiers ?? DEFAULT_TIERS;
   const tierNames = Array.from({ length: cuts.length + 1 }, (_, i) => String.fromCharCode(65 + i));
@@ -63,7 +75,15 @@ export function evaluate(t: EvaluationInputs, scaling: Scaling): Evaluation {
   const groups = t.cfg.protected.map((p, i) => {
     const raw = t.ds.protected[i].values;
     const vals = Array.from(t.split.test, (r) => raw[r]);
-    return { attribute: p.name, values: p.bands ? bandValues(vals.map((v) => (v === null ? NaN : Number(v))), p.bands) : vals };
+    return {
+      attribute: p.name,
+      values: p.bands
+        ? bandValues(
+            vals.map((v) => (v === null ? NaN : Number(v))),
+            p.bands,
+          )
+        : vals,
+    };
   });
   const fairness = fairnessTable(groups, yTest, t.pd.test, cuts);
 

@@ -13,7 +13,13 @@ function cell(v: string | number | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export async function writeRowsCsv(path: string, cfg: DatasetConfig, ds: Dataset, rows: ArrayLike<number>, labelName = 'label'): Promise<void> {
+export async function writeRowsCsv(
+  path: string,
+  cfg: DatasetConfig,
+  ds: Dataset,
+  rows: ArrayLike<number>,
+  labelName = 'label',
+): Promise<void> {
   const out = createWriteStream(path);
   out.write(`${[...cfg.features.map((f) => f.name), labelName].join(',')}\n`);
   for (let i = 0; i < rows.length; i++) {

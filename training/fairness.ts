@@ -1,6 +1,6 @@
 /**
  * The fairness section of the bundle and the report: how the model treats each group of every
- * protected attribute (DESIGN.md "Dataset config"). Protected attributes are never model inputs;
+ * protected attribute (docs/dataset-config.md). Protected attributes are never model inputs;
  * they are joined back to the held-out rows only here.
  */
 import { auc } from '../src/domain/metrics.js';

@@ -77,7 +77,9 @@ export class FoldPool {
     const y = m.y.buffer as SharedArrayBuffer;
     return (fold, params, seed, tag) =>
       this.run({ backend, x, y, width: m.width, fitRows: fold.fit, holdRows: fold.hold, params, seed }, (e) =>
-        log(`${tag} epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(5)}  held-out ${e.valLoss.toFixed(5)}${e.best ? ' *' : ''}`),
+        log(
+          `${tag} epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(5)}  held-out ${e.valLoss.toFixed(5)}${e.best ? ' *' : ''}`,
+        ),
       );
   }
 

@@ -14,7 +14,13 @@ export interface Fold {
   hold: Int32Array;
 }
 
-export function makeFolds(cfg: DatasetConfig, split: Split, label: Uint8Array, k: number, seed: number): { learn: Int32Array; folds: Fold[] } {
+export function makeFolds(
+  cfg: DatasetConfig,
+  split: Split,
+  label: Uint8Array,
+  k: number,
+  seed: number,
+): { learn: Int32Array; folds: Fold[] } {
   if (cfg.split.method !== 'random') {
     const learn = Int32Array.from([...split.train, ...split.validation]);
     return { learn, folds: [{ fit: split.train, hold: split.validation }] };
@@ -23,7 +29,10 @@ export function makeFolds(cfg: DatasetConfig, split: Split, label: Uint8Array, k
   const rand = mulberry32(seed ^ 0xf01d);
   const fold = new Int32Array(label.length).fill(-1);
   for (const cls of [0, 1]) {
-    const idx = shuffle(learn.filter((r) => label[r] === cls), rand);
+    const idx = shuffle(
+      learn.filter((r) => label[r] === cls),
+      rand,
+    );
     idx.forEach((r, i) => (fold[r] = i % k));
   }
   const folds: Fold[] = [];

@@ -42,7 +42,11 @@ export interface FitResult {
   holdoutLogits: Float32Array;
 }
 
-export function buildNet(width: number, p: Pick<NetParams, 'hidden' | 'dropout' | 'l2' | 'learningRate' | 'nonNegative'>, seed: number): tf.Sequential {
+export function buildNet(
+  width: number,
+  p: Pick<NetParams, 'hidden' | 'dropout' | 'l2' | 'learningRate' | 'nonNegative'>,
+  seed: number,
+): tf.Sequential {
   const m = tf.sequential();
   p.hidden.forEach((units, i) => {
     m.add(
@@ -87,7 +91,9 @@ export function predictLogits(model: tf.LayersModel, m: Matrix, rows: Int32Array
     const e = Math.min(rows.length, s + chunk);
     gather(m, rows, s, e, buf);
     // predict() defaults to batches of 32 rows, which is ~50x slower here than one call per chunk.
-    const part = tf.tidy(() => (model.predict(tf.tensor2d(buf.subarray(0, (e - s) * m.width), [e - s, m.width]), { batchSize: e - s }) as tf.Tensor).dataSync());
+    const part = tf.tidy(() =>
+      (model.predict(tf.tensor2d(buf.subarray(0, (e - s) * m.width), [e - s, m.width]), { batchSize: e - s }) as tf.Tensor).dataSync(),
+    );
     out.set(part as Float32Array, s);
   }
   return out;
@@ -98,7 +104,12 @@ export function rawWeights(model: tf.LayersModel): RawDense[] {
     .filter((l) => l.getClassName() === 'Dense')
     .map((l) => {
       const [k, b] = l.getWeights();
-      return { inputs: k.shape[0] as number, units: k.shape[1] as number, kernel: k.dataSync() as Float32Array, bias: b.dataSync() as Float32Array };
+      return {
+        inputs: k.shape[0] as number,
+        units: k.shape[1] as number,
+        kernel: k.dataSync() as Float32Array,
+        bias: b.dataSync() as Float32Array,
+      };
     });
 }
 
@@ -151,7 +162,13 @@ export async function fitNet(
     model.setWeights(bestWeights);
     bestWeights.forEach((w) => w.dispose());
   }
-  const result = { weights: rawWeights(model), valLoss: best, epochs: Math.min(epoch, p.maxEpochs), bestEpoch, holdoutLogits: predictLogits(model, m, holdRows) };
+  const result = {
+    weights: rawWeights(model),
+    valLoss: best,
+    epochs: Math.min(epoch, p.maxEpochs),
+    bestEpoch,
+    holdoutLogits: predictLogits(model, m, holdRows),
+  };
   model.dispose();
   return result;
 }
@@ -176,10 +193,15 @@ export function mergeMembers(members: RawDense[][]): tf.Sequential {
       const inOff = li === 0 ? 0 : m * inputs;
       const outOff = out === 1 ? 0 : m * units;
       const scale = out === 1 ? 1 / k : 1;
-      for (let i = 0; i < L.inputs; i++) for (let o = 0; o < L.units; o++) kernel[(inOff + i) * out + outOff + o] = L.kernel[i * L.units + o] * scale;
+      for (let i = 0; i < L.inputs; i++)
+        for (let o = 0; o < L.units; o++) kernel[(inOff + i) * out + outOff + o] = L.kernel[i * L.units + o] * scale;
       for (let o = 0; o < L.units; o++) bias[outOff + o] += L.bias[o] * scale;
     }
-    const layer = tf.layers.dense({ inputShape: li === 0 ? [inp] : undefined, units: out, activation: li === depth - 1 ? 'linear' : 'relu' });
+    const layer = tf.layers.dense({
+      inputShape: li === 0 ? [inp] : undefined,
+      units: out,
+      activation: li === depth - 1 ? 'linear' : 'relu',
+    });
     merged.add(layer);
     layer.setWeights([tf.tensor2d(kernel, [inp, out]), tf.tensor1d(bias)]);
   }

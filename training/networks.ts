@@ -23,14 +23,24 @@ export interface NetworksOptions {
 }
 
 /** Trains the chosen candidate's remaining members, `parallel` at a time, and merges them. */
-export async function fitNetworks(search: SearchResult, folds: readonly Fold[], fit: FitOnFold, parallel: number, o: NetworksOptions): Promise<Networks> {
+export async function fitNetworks(
+  search: SearchResult,
+  folds: readonly Fold[],
+  fit: FitOnFold,
+  parallel: number,
+  o: NetworksOptions,
+): Promise<Networks> {
   let members: FitResult[];
   if (folds.length > 1) {
-    const rest = await Promise.all(folds.slice(1).map((fold, i) => fit(fold, search.chosen, o.seed + 1000 * (i + 2), `fold ${i + 2}/${folds.length}`)));
+    const rest = await Promise.all(
+      folds.slice(1).map((fold, i) => fit(fold, search.chosen, o.seed + 1000 * (i + 2), `fold ${i + 2}/${folds.length}`)),
+    );
     members = [search.first, ...rest];
   } else {
     // One held-out set: average extra seeds instead of folds.
-    const extra = await Promise.all(Array.from({ length: parallel }, (_, i) => fit(folds[0], search.chosen, o.seed + 7000 * (i + 1), `seed ${i + 2}`)));
+    const extra = await Promise.all(
+      Array.from({ length: parallel }, (_, i) => fit(folds[0], search.chosen, o.seed + 7000 * (i + 1), `seed ${i + 2}`)),
+    );
     members = [search.first, ...extra];
   }
   const network = mergeMembers((o.singleNetwork ? members.slice(0, 1) : members).map((m) => m.weights));

@@ -57,7 +57,18 @@ export interface Trained {
   seconds: Record<string, number>;
 }
 
-const STEPS = ['read', 'split', 'preprocess', 'scorecard', 'search', 'networks', 'blend-and-calibrate', 'evaluate', 'write', 'register'] as const;
+const STEPS = [
+  'read',
+  'split',
+  'preprocess',
+  'scorecard',
+  'search',
+  'networks',
+  'blend-and-calibrate',
+  'evaluate',
+  'write',
+  'register',
+] as const;
 type Step = (typeof STEPS)[number];
 
 /** Runs one step: announces it, hands it a log for its detail lines, and records its seconds. */
@@ -79,25 +90,44 @@ export async function trainPipeline(cfg: DatasetConfig, o: TrainOptions): Promis
   const ds = await run('read', 'reading data', (log) => loadDataset(cfg, { configPath: o.configPath, dataDir: o.dataDir, log }));
   const { split, learn, folds } = await run('split', 'splitting', (log) => {
     const s = splitForTraining(cfg, ds, o.seed, o.folds ?? 5);
-    log(`train ${s.split.train.length}, validation ${s.split.validation.length}, test ${s.split.test.length} (${cfg.split.method}); ${s.folds.length > 1 ? `${s.folds.length}-fold cross-fitting over train + validation` : 'validation held out'}`);
+    log(
+      `train ${s.split.train.length}, validation ${s.split.validation.length}, test ${s.split.test.length} (${cfg.split.method}); ${s.folds.length > 1 ? `${s.folds.length}-fold cross-fitting over train + validation` : 'validation held out'}`,
+    );
     return s;
   });
-  const inputs = await run('preprocess', 'fitting preprocessing on the learn rows', (log) => preprocess(cfg.features, ds, learn, hp.binning, ablations, log));
-  const scorecard = await run('scorecard', 'scorecard: logistic regression on WoE, per fold', (log) => fitScorecard(inputs.woe, folds, scorecardParams(hp.scorecard), o.seed, log));
+  const inputs = await run('preprocess', 'fitting preprocessing on the learn rows', (log) =>
+    preprocess(cfg.features, ds, learn, hp.binning, ablations, log),
+  );
+  const scorecard = await run('scorecard', 'scorecard: logistic regression on WoE, per fold', (log) =>
+    fitScorecard(inputs.woe, folds, scorecardParams(hp.scorecard), o.seed, log),
+  );
   const pool = new FoldPool();
   let search: SearchResult;
   let networks: Networks;
   try {
     const fit = pool.fitter(o.backend, inputs.network, (m) => o.log(`          ${m}`));
     search = await run('search', 'network search on the first fold', (log) =>
-      searchNetworks(hp.network.candidates, folds, inputs.network.width, fit, pool.size, { budgetSeconds: o.budgetSeconds, seed: o.seed, firstOnly: ablations.has('no-search'), log }),
+      searchNetworks(hp.network.candidates, folds, inputs.network.width, fit, pool.size, {
+        budgetSeconds: o.budgetSeconds,
+        seed: o.seed,
+        firstOnly: ablations.has('no-search'),
+        log,
+      }),
     );
-    networks = await run('networks', 'networks: the chosen candidate on every fold', (log) => fitNetworks(search, folds, fit, pool.size, { seed: o.seed, singleNetwork: ablations.has('single-network'), log }));
+    networks = await run('networks', 'networks: the chosen candidate on every fold', (log) =>
+      fitNetworks(search, folds, fit, pool.size, { seed: o.seed, singleNetwork: ablations.has('single-network'), log }),
+    );
   } finally {
     await pool.close();
   }
   const blended = await run('blend-and-calibrate', 'blending and calibrating on out-of-fold predictions', (log) =>
-    blendAndCalibrate({ network: inputs.network, woe: inputs.woe, label: ds.label, folds, learn, test: split.test }, scorecard, networks, ablations, log),
+    blendAndCalibrate(
+      { network: inputs.network, woe: inputs.woe, label: ds.label, folds, learn, test: split.test },
+      scorecard,
+      networks,
+      ablations,
+      log,
+    ),
   );
   const fitted = { cfg, ds, split, learn, states: inputs.states, scorecard: scorecard.scorecard, pd: blended.pd };
   const evaluation = await run('evaluate', 'evaluating on the test rows', () => evaluate(fitted, hp.scaling));

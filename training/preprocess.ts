@@ -165,7 +165,13 @@ export function fitNumeric(spec: FeatureSpec, values: Float64Array, label: Uint8
   };
 }
 
-export function fitCategorical(spec: FeatureSpec, values: (string | null)[], label: Uint8Array, rows: Int32Array, p: BinningParams): CategoricalState {
+export function fitCategorical(
+  spec: FeatureSpec,
+  values: (string | null)[],
+  label: Uint8Array,
+  rows: Int32Array,
+  p: BinningParams,
+): CategoricalState {
   const counts = new Map<string, { n: number; bad: number }>();
   let missN = 0;
   let missBad = 0;
@@ -192,10 +198,11 @@ export function fitCategorical(spec: FeatureSpec, values: (string | null)[], lab
   const keptSet = new Set(kept.map(([k]) => k));
   let otherN = 0;
   let otherBad = 0;
-  for (const [k, c] of counts) if (!keptSet.has(k)) {
-    otherN += c.n;
-    otherBad += c.bad;
-  }
+  for (const [k, c] of counts)
+    if (!keptSet.has(k)) {
+      otherN += c.n;
+      otherBad += c.bad;
+    }
   const w = (bad: number, n: number) => woe(bad, n, totalBad, total, p.smoothing);
   return {
     kind: 'categorical',
@@ -208,7 +215,13 @@ export function fitCategorical(spec: FeatureSpec, values: (string | null)[], lab
 }
 
 /** Fits every feature's state on the train rows. */
-export function fitPreprocessing(specs: FeatureSpec[], cols: Column[], label: Uint8Array, train: Int32Array, p: BinningParams): FeatureState[] {
+export function fitPreprocessing(
+  specs: FeatureSpec[],
+  cols: Column[],
+  label: Uint8Array,
+  train: Int32Array,
+  p: BinningParams,
+): FeatureState[] {
   return specs.map((s, j) => {
     const c = cols[j];
     return c.kind === 'numeric' ? fitNumeric(s, c.values, label, train, p) : fitCategorical(s, c.values, label, train, p);
@@ -225,7 +238,14 @@ export interface Inputs {
 }
 
 /** Fits the states on the learn rows, encodes every row, and zeroes the columns an ablation removes. */
-export function preprocess(specs: FeatureSpec[], ds: Dataset, learn: Int32Array, p: BinningParams, ablations: ReadonlySet<Ablation>, log: (msg: string) => void): Inputs {
+export function preprocess(
+  specs: FeatureSpec[],
+  ds: Dataset,
+  learn: Int32Array,
+  p: BinningParams,
+  ablations: ReadonlySet<Ablation>,
+  log: (msg: string) => void,
+): Inputs {
   const states = fitPreprocessing(specs, ds.features, ds.label, learn, p);
   const all = Int32Array.from({ length: ds.ids.length }, (_, i) => i);
   const enc = encodeRows(states, ds.features, all, true);

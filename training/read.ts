@@ -48,7 +48,10 @@ async function sha256Files(paths: string[]): Promise<string> {
   for (const p of paths.sort()) {
     if (!existsSync(p)) continue; // globs: DuckDB resolved them; hashing covers plain files
     await new Promise<void>((ok, fail) => {
-      createReadStream(p).on('data', (c) => h.update(c)).on('end', ok).on('error', fail);
+      createReadStream(p)
+        .on('data', (c) => h.update(c))
+        .on('end', ok)
+        .on('error', fail);
     });
   }
   return h.digest('hex');
@@ -107,8 +110,12 @@ export async function loadDataset(cfg: DatasetConfig, opts: LoadOptions): Promis
       }
     };
     await check('id', q(cfg.id));
-    const dupId = await scalar<string | null>(con, `SELECT CAST(${q(cfg.id)} AS VARCHAR) FROM __base GROUP BY 1 HAVING count(*) > 1 LIMIT 1`);
-    if (dupId !== undefined && dupId !== null) throw new DataError(`id: "${cfg.id}" is not unique (value ${dupId} repeats); the data needs one row per account`);
+    const dupId = await scalar<string | null>(
+      con,
+      `SELECT CAST(${q(cfg.id)} AS VARCHAR) FROM __base GROUP BY 1 HAVING count(*) > 1 LIMIT 1`,
+    );
+    if (dupId !== undefined && dupId !== null)
+      throw new DataError(`id: "${cfg.id}" is not unique (value ${dupId} repeats); the data needs one row per account`);
 
     let labelExpr: string;
     let joins = '';
@@ -172,9 +179,13 @@ export async function loadDataset(cfg: DatasetConfig, opts: LoadOptions): Promis
     if (cfg.truth) {
       const path = tablePath(cfg.truth.path, opts.configPath, opts.dataDir);
       if (!existsSync(path)) throw new DataError(`truth.path: file not found: ${path}`);
-      await con.run(`CREATE TEMP TABLE __truth AS SELECT CAST(id AS VARCHAR) AS __tid, CAST(true_pd AS DOUBLE) AS __tpd FROM ${readExpr(cfg.truth, path)}`).catch((e) => {
-        throw new DataError(`truth: needs columns id,true_pd: ${duckMessage(e)}`);
-      });
+      await con
+        .run(
+          `CREATE TEMP TABLE __truth AS SELECT CAST(id AS VARCHAR) AS __tid, CAST(true_pd AS DOUBLE) AS __tpd FROM ${readExpr(cfg.truth, path)}`,
+        )
+        .catch((e) => {
+          throw new DataError(`truth: needs columns id,true_pd: ${duckMessage(e)}`);
+        });
       truthJoin = `LEFT JOIN __truth ON __truth.__tid = CAST(__base.${q(cfg.id)} AS VARCHAR)`;
       selects.push('__truth.__tpd AS __truth');
     }

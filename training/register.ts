@@ -9,6 +9,12 @@ import type { Written } from './write.js';
 export async function register(modelsDir: string, written: Written, promote: boolean): Promise<Registry> {
   const { bundle, ref } = written;
   const m = bundle.metrics.test;
-  const entry = { ref, name: bundle.name, version: bundle.version, createdAt: bundle.createdAt, metrics: { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece } };
+  const entry = {
+    ref,
+    name: bundle.name,
+    version: bundle.version,
+    createdAt: bundle.createdAt,
+    metrics: { auc: m.auc, ks: m.ks, brier: m.brier, ece: m.ece },
+  };
   return registerBundle(modelsDir, entry, promote, new Date(bundle.createdAt));
 }

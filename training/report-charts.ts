@@ -39,18 +39,24 @@ function tickText(v: number): string {
 }
 
 function frame(title: string, body: string, height = H): string {
-  return `<svg class="chart" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-label="${esc(title)}">` +
+  return (
+    `<svg class="chart" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-label="${esc(title)}">` +
     `<title>${esc(title)}</title><rect x="0" y="0" width="${W}" height="${height}" fill="#fff"/>` +
-    `<text x="${W / 2}" y="20" text-anchor="middle" class="ct">${esc(title)}</text>${body}</svg>`;
+    `<text x="${W / 2}" y="20" text-anchor="middle" class="ct">${esc(title)}</text>${body}</svg>`
+  );
 }
 
 function legend(items: { name: string; color: string; dashed?: boolean }[]): string {
-  return items.map((s, i) => {
-    const x = M.left + 10;
-    const y = M.top + 12 + i * 16;
-    return `<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>` +
-      `<text x="${x + 24}" y="${y + 4}" class="cl">${esc(s.name)}</text>`;
-  }).join('');
+  return items
+    .map((s, i) => {
+      const x = M.left + 10;
+      const y = M.top + 12 + i * 16;
+      return (
+        `<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>` +
+        `<text x="${x + 24}" y="${y + 4}" class="cl">${esc(s.name)}</text>`
+      );
+    })
+    .join('');
 }
 
 export interface Axis {
@@ -74,21 +80,30 @@ function axes(x: Axis, y: Axis, xTicks = true): { body: string; sx: (v: number) 
   const sy = (v: number) => M.top + PH - ((v - y.min) / (y.max - y.min || 1)) * PH;
   let body = '';
   for (const t of niceTicks(y.min, y.max)) {
-    body += `<line x1="${M.left}" x2="${M.left + PW}" y1="${n2(sy(t))}" y2="${n2(sy(t))}" class="grid"/>` +
+    body +=
+      `<line x1="${M.left}" x2="${M.left + PW}" y1="${n2(sy(t))}" y2="${n2(sy(t))}" class="grid"/>` +
       `<text x="${M.left - 6}" y="${n2(sy(t) + 4)}" text-anchor="end" class="tk">${tickText(t)}</text>`;
   }
   for (const t of xTicks ? niceTicks(x.min, x.max) : []) {
-    body += `<line x1="${n2(sx(t))}" x2="${n2(sx(t))}" y1="${M.top + PH}" y2="${M.top + PH + 4}" class="axis"/>` +
+    body +=
+      `<line x1="${n2(sx(t))}" x2="${n2(sx(t))}" y1="${M.top + PH}" y2="${M.top + PH + 4}" class="axis"/>` +
       `<text x="${n2(sx(t))}" y="${M.top + PH + 17}" text-anchor="middle" class="tk">${tickText(t)}</text>`;
   }
-  body += `<rect x="${M.left}" y="${M.top}" width="${PW}" height="${PH}" class="plot"/>` +
+  body +=
+    `<rect x="${M.left}" y="${M.top}" width="${PW}" height="${PH}" class="plot"/>` +
     `<text x="${M.left + PW / 2}" y="${H - 10}" text-anchor="middle" class="al">${esc(x.label)}</text>` +
     `<text transform="translate(15 ${M.top + PH / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(y.label)}</text>`;
   return { body, sx, sy };
 }
 
 /** A line chart: polylines over shared axes, an optional vertical marker with a label. */
-export function lineChart(o: { title: string; x: Axis; y: Axis; series: Series[]; vline?: { x: number; y1: number; y2: number; label: string } }): string {
+export function lineChart(o: {
+  title: string;
+  x: Axis;
+  y: Axis;
+  series: Series[];
+  vline?: { x: number; y1: number; y2: number; label: string };
+}): string {
   const { body, sx, sy } = axes(o.x, o.y);
   let lines = '';
   for (const s of o.series) {
@@ -98,7 +113,8 @@ export function lineChart(o: { title: string; x: Axis; y: Axis; series: Series[]
   }
   if (o.vline) {
     const v = o.vline;
-    lines += `<line x1="${n2(sx(v.x))}" x2="${n2(sx(v.x))}" y1="${n2(sy(v.y1))}" y2="${n2(sy(v.y2))}" stroke="${COLORS.accent}" stroke-width="2"/>` +
+    lines +=
+      `<line x1="${n2(sx(v.x))}" x2="${n2(sx(v.x))}" y1="${n2(sy(v.y1))}" y2="${n2(sy(v.y2))}" stroke="${COLORS.accent}" stroke-width="2"/>` +
       // Label on whichever side of the marker has room.
       `<text x="${n2(sx(v.x) + (v.x > (o.x.min + o.x.max) / 2 ? -6 : 6))}" y="${n2((sy(v.y1) + sy(v.y2)) / 2)}" text-anchor="${v.x > (o.x.min + o.x.max) / 2 ? 'end' : 'start'}" class="cl" fill="${COLORS.accent}">${esc(v.label)}</text>`;
   }
@@ -109,7 +125,13 @@ export function lineChart(o: { title: string; x: Axis; y: Axis; series: Series[]
  * A histogram of two or more groups side by side, over bins made by ascending interior `edges`
  * (edges.length + 1 bins; the outer two are open-ended and drawn as wide as the others).
  */
-export function histogramChart(o: { title: string; edges: number[]; series: { name: string; color: string; values: number[] }[]; xLabel: string; yLabel: string }): string {
+export function histogramChart(o: {
+  title: string;
+  edges: number[];
+  series: { name: string; color: string; values: number[] }[];
+  xLabel: string;
+  yLabel: string;
+}): string {
   const bins = o.edges.length + 1;
   const top = Math.max(1e-9, ...o.series.flatMap((s) => s.values)) * 1.1;
   // A histogram labels bin boundaries rather than a continuous x axis.
@@ -129,7 +151,8 @@ export function histogramChart(o: { title: string; edges: number[]; series: { na
   o.edges.forEach((e, i) => {
     if (i % step) return;
     const x = M.left + (i + 1) * bw;
-    ticks += `<line x1="${n2(x)}" x2="${n2(x)}" y1="${M.top + PH}" y2="${M.top + PH + 4}" class="axis"/>` +
+    ticks +=
+      `<line x1="${n2(x)}" x2="${n2(x)}" y1="${M.top + PH}" y2="${M.top + PH + 4}" class="axis"/>` +
       `<text x="${n2(x)}" y="${M.top + PH + 17}" text-anchor="middle" class="tk">${esc(tickText(e))}</text>`;
   });
   return frame(o.title, body + bars + ticks + legend(o.series));
@@ -148,11 +171,13 @@ export function hbarChart(o: { title: string; items: { label: string; value: num
   items.forEach((it, i) => {
     const y = M.top + i * rowH;
     const w = (Math.max(0, it.value) / max) * plotW;
-    body += `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end" class="tk">${esc(short(it.label))}<title>${esc(it.label)}</title></text>` +
+    body +=
+      `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end" class="tk">${esc(short(it.label))}<title>${esc(it.label)}</title></text>` +
       `<rect x="${labelW}" y="${y + 3}" width="${n2(Math.max(w, 0.5))}" height="${rowH - 6}" fill="${COLORS.model}"/>` +
       `<text x="${n2(labelW + w + 5)}" y="${y + 14}" class="tk">${esc(fmt(it.value, 3))}</text>`;
   });
-  body += `<line x1="${labelW}" x2="${labelW}" y1="${M.top}" y2="${M.top + items.length * rowH}" class="axis"/>` +
+  body +=
+    `<line x1="${labelW}" x2="${labelW}" y1="${M.top}" y2="${M.top + items.length * rowH}" class="axis"/>` +
     `<text x="${labelW + plotW / 2}" y="${height - 12}" text-anchor="middle" class="al">${esc(o.xLabel)}</text>`;
   return frame(o.title, body, height);
 }

@@ -51,7 +51,10 @@ function header(m: ReportInput['bundleMeta']): string {
     ['Version', m.version],
     ['Created', m.createdAt],
     ['Data fingerprint (sha256)', m.dataSha256],
-    ['Rows', `${m.rows.toLocaleString('en')} (train ${m.trainRows.toLocaleString('en')} · validation ${m.validationRows.toLocaleString('en')} · test ${m.testRows.toLocaleString('en')})`],
+    [
+      'Rows',
+      `${m.rows.toLocaleString('en')} (train ${m.trainRows.toLocaleString('en')} · validation ${m.validationRows.toLocaleString('en')} · test ${m.testRows.toLocaleString('en')})`,
+    ],
     ['Backend', m.backend],
     ['Training time', `${fmt(m.trainingSeconds, 1)} s`],
   ];
@@ -60,7 +63,10 @@ function header(m: ReportInput['bundleMeta']): string {
 }
 
 function metricsTable(m: ReportInput['metrics']): string {
-  const sets: [string, Metrics][] = [['Test', m.test], ['Validation', m.validation]];
+  const sets: [string, Metrics][] = [
+    ['Test', m.test],
+    ['Validation', m.validation],
+  ];
   if (m.train) sets.push(['Train', m.train]);
   const lines: [string, (x: Metrics) => string][] = [
     ['AUC', (x) => fmt(x.auc)],
@@ -72,7 +78,10 @@ function metricsTable(m: ReportInput['metrics']): string {
     ['Rows', (x) => x.rows.toLocaleString('en')],
     ['Default rate', (x) => pct(x.rows ? x.positives / x.rows : null, 2)],
   ];
-  return table(['Metric', ...sets.map(([n]) => esc(n))], lines.map(([name, f]) => [esc(name), ...sets.map(([, x]) => `<td class="num">${f(x)}</td>`)]));
+  return table(
+    ['Metric', ...sets.map(([n]) => esc(n))],
+    lines.map(([name, f]) => [esc(name), ...sets.map(([, x]) => `<td class="num">${f(x)}</td>`)]),
+  );
 }
 
 function charts(r: ReportInput): string {
@@ -82,10 +91,21 @@ function charts(r: ReportInput): string {
     y: { min: 0, max: 1, label: 'True positive rate (bads caught)' },
     series: [
       { name: 'Model', color: COLORS.model, points: r.roc.map((p) => [p.fpr, p.tpr]) },
-      { name: 'Random', color: COLORS.ref, dashed: true, points: [[0, 0], [1, 1]] },
+      {
+        name: 'Random',
+        color: COLORS.ref,
+        dashed: true,
+        points: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
     ],
   });
-  const widest = r.ksCurve.reduce((b, p) => (Math.abs(p.good - p.bad) > Math.abs(b.good - b.bad) ? p : b), r.ksCurve[0] ?? { population: 0, good: 0, bad: 0, score: 0 });
+  const widest = r.ksCurve.reduce(
+    (b, p) => (Math.abs(p.good - p.bad) > Math.abs(b.good - b.bad) ? p : b),
+    r.ksCurve[0] ?? { population: 0, good: 0, bad: 0, score: 0 },
+  );
   const ks = lineChart({
     title: `KS plot (test) — KS ${fmt(r.metrics.test.ks)}`,
     x: { min: 0, max: 1, label: 'Share of accounts, lowest PD first' },
@@ -103,18 +123,33 @@ function charts(r: ReportInput): string {
     y: { min: 0, max: top, label: 'Observed default rate' },
     series: [
       { name: 'Deciles', color: COLORS.model, markers: true, points: r.calibration.map((c) => [c.meanPd, c.observed]) },
-      { name: 'Perfect calibration', color: COLORS.ref, dashed: true, points: [[0, 0], [top, top]] },
+      {
+        name: 'Perfect calibration',
+        color: COLORS.ref,
+        dashed: true,
+        points: [
+          [0, 0],
+          [top, top],
+        ],
+      },
     ],
   });
   const hist = histogramChart({
     title: 'Score distribution (test)',
     edges: r.scoreHistogram.edges,
-    series: [{ name: 'Goods', color: COLORS.good, values: r.scoreHistogram.good }, { name: 'Bads', color: COLORS.bad, values: r.scoreHistogram.bad }],
+    series: [
+      { name: 'Goods', color: COLORS.good, values: r.scoreHistogram.good },
+      { name: 'Bads', color: COLORS.bad, values: r.scoreHistogram.bad },
+    ],
     xLabel: 'Points (higher = lower risk)',
     yLabel: 'Share of group',
   });
   const imp = r.importance.length
-    ? hbarChart({ title: 'Feature importance', items: r.importance.map((i) => ({ label: i.feature, value: i.value })), xLabel: 'Importance' })
+    ? hbarChart({
+        title: 'Feature importance',
+        items: r.importance.map((i) => ({ label: i.feature, value: i.value })),
+        xLabel: 'Importance',
+      })
     : '<p class="muted">No feature importance recorded.</p>';
   const fig = (svg: string) => `<figure>${svg}</figure>`;
   return `<section><h2>Charts</h2><div class="grid">${[roc, ks, cal, hist, imp].map(fig).join('')}</div></section>`;
@@ -123,7 +158,16 @@ function charts(r: ReportInput): string {
 function fairnessSection(rows: FairnessRow[]): string {
   if (!rows.length) return '<section><h2>Fairness</h2><p class="muted">No protected attributes were configured.</p></section>';
   const cuts = rows[0].approval.map((a) => a.cut);
-  const head = ['Attribute', 'Group', 'Rows', 'Defaults', 'Default rate', 'Mean PD', 'AUC', ...cuts.flatMap((c) => [`Approved (PD &lt; ${esc(pct(c, 1))})`, 'AIR'])];
+  const head = [
+    'Attribute',
+    'Group',
+    'Rows',
+    'Defaults',
+    'Default rate',
+    'Mean PD',
+    'AUC',
+    ...cuts.flatMap((c) => [`Approved (PD &lt; ${esc(pct(c, 1))})`, 'AIR']),
+  ];
   const body = rows.map((r) => [
     esc(r.attribute),
     esc(r.group),
@@ -134,13 +178,19 @@ function fairnessSection(rows: FairnessRow[]): string {
     `<td class="num">${fmt(r.auc, 3)}</td>`,
     ...r.approval.flatMap((a) => {
       const flagged = a.air !== null && a.air < FOUR_FIFTHS;
-      return [`<td class="num">${pct(a.rate, 1)}</td>`, `<td class="num${flagged ? ' flag' : ''}">${fmt(a.air, 3)}${flagged ? ' ⚑' : ''}</td>`];
+      return [
+        `<td class="num">${pct(a.rate, 1)}</td>`,
+        `<td class="num${flagged ? ' flag' : ''}">${fmt(a.air, 3)}${flagged ? ' ⚑' : ''}</td>`,
+      ];
     }),
   ]);
   const note = `<p class="note">Approved = PD below the tier cut point. AIR (adverse impact ratio) = the group's approval rate over the
 highest approval rate among the attribute's groups; cells below ${FOUR_FIFTHS} fail the four-fifths rule and are flagged ⚑.
 Protected attributes are not model inputs. AUC is blank where a group has only one outcome.</p>`;
-  return `<section><h2>Fairness (test)</h2><div class="scroll">${table(head.map((h, i) => (i < 7 ? esc(h) : h)), body)}</div>${note}</section>`;
+  return `<section><h2>Fairness (test)</h2><div class="scroll">${table(
+    head.map((h, i) => (i < 7 ? esc(h) : h)),
+    body,
+  )}</div>${note}</section>`;
 }
 
 function calibrationSection(rows: CalibrationRow[]): string {
@@ -165,7 +215,10 @@ function tiersSection(t: ReportInput['tiers']): string {
 }
 
 function trainingSection(training: Record<string, unknown>): string {
-  const value = (v: unknown) => (v !== null && typeof v === 'object' ? `<pre>${esc(JSON.stringify(v, null, 2))}</pre>` : esc(typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v));
+  const value = (v: unknown) =>
+    v !== null && typeof v === 'object'
+      ? `<pre>${esc(JSON.stringify(v, null, 2))}</pre>`
+      : esc(typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v);
   const body = Object.entries(training).map(([k, v]) => [`<td class="mono">${esc(k)}</td>`, value(v)]);
   return `<section><h2>Training and model selection</h2>${body.length ? table(['Setting', 'Value'], body, 'kv') : '<p class="muted">Nothing recorded.</p>'}</section>`;
 }

@@ -23,7 +23,13 @@ export interface FittedScorecard {
 }
 
 /** Fits the scorecard on each fold's fit rows, early-stopping on its held-out rows. */
-export async function fitScorecard(woe: Matrix, folds: readonly Fold[], params: NetParams, seed: number, log: (msg: string) => void): Promise<FittedScorecard> {
+export async function fitScorecard(
+  woe: Matrix,
+  folds: readonly Fold[],
+  params: NetParams,
+  seed: number,
+  log: (msg: string) => void,
+): Promise<FittedScorecard> {
   const fits: FitResult[] = [];
   for (const [i, fold] of folds.entries()) fits.push(await fitNet(woe, fold.fit, fold.hold, params, seed + i));
   const f = woe.width;

@@ -22,7 +22,14 @@ export function fitSeconds(p: NetParams, rows: number, width: number): number {
 }
 
 /** How many candidates (a prefix of the list, at least one) fit the budget, with the remaining folds. */
-export function planSearch(cands: readonly NetParams[], rows: number, width: number, folds: number, parallel: number, budget: number): { count: number; seconds: number } {
+export function planSearch(
+  cands: readonly NetParams[],
+  rows: number,
+  width: number,
+  folds: number,
+  parallel: number,
+  budget: number,
+): { count: number; seconds: number } {
   let best = { count: 1, seconds: Infinity };
   for (let n = 1; n <= cands.length; n++) {
     const costs = cands.slice(0, n).map((p) => fitSeconds(p, rows, width));
@@ -56,13 +63,22 @@ export interface SearchResult {
 const since = (t: number) => (performance.now() - t) / 1000;
 
 /** Fits the candidates the budget allows on the first fold, `parallel` at a time, and picks the best. */
-export async function searchNetworks(candidates: readonly NetParams[], folds: readonly Fold[], width: number, fit: FitOnFold, parallel: number, o: SearchOptions): Promise<SearchResult> {
+export async function searchNetworks(
+  candidates: readonly NetParams[],
+  folds: readonly Fold[],
+  width: number,
+  fit: FitOnFold,
+  parallel: number,
+  o: SearchOptions,
+): Promise<SearchResult> {
   const firstFold = folds[0];
   // 85% of the budget goes to the network; the rest covers reading, the scorecard and evaluation.
   // A fixed share, not the time actually left, so the same inputs always give the same plan.
   const left = Math.round(o.budgetSeconds * 0.85);
   const plan = o.firstOnly ? { count: 1, seconds: 0 } : planSearch(candidates, firstFold.fit.length, width, folds.length, parallel, left);
-  o.log(`trying ${plan.count} of ${candidates.length} candidates (projected ${plan.seconds.toFixed(0)} s of the ${left} s left in the budget)`);
+  o.log(
+    `trying ${plan.count} of ${candidates.length} candidates (projected ${plan.seconds.toFixed(0)} s of the ${left} s left in the budget)`,
+  );
   // When even one candidate does not fit, cap its epochs so the run keeps to the budget
   // (deterministically: the cap comes from the same cost model).
   const epochCap = plan.seconds > left ? Math.max(2, Math.floor((TYPICAL_EPOCHS * left) / plan.seconds)) : Infinity;
@@ -73,7 +89,9 @@ export async function searchNetworks(candidates: readonly NetParams[], folds: re
   for (let c = 0; c < plan.count; c += parallel) {
     const rs = performance.now();
     const batch = candidates.slice(c, Math.min(plan.count, c + parallel)).map(capped);
-    const results = await Promise.all(batch.map((p, i) => fit(firstFold, p, o.seed + 1000, `candidate ${c + i + 1} [${p.hidden.join('x')}]`)));
+    const results = await Promise.all(
+      batch.map((p, i) => fit(firstFold, p, o.seed + 1000, `candidate ${c + i + 1} [${p.hidden.join('x')}]`)),
+    );
     batch.forEach((p, i) => {
       fitted.push({ p, r: results[i] });
       tried.push({ candidate: p, heldOutLogLoss: results[i].valLoss, seconds: since(rs) });
@@ -81,6 +99,8 @@ export async function searchNetworks(candidates: readonly NetParams[], folds: re
   }
   fitted.sort((a, b) => a.r.valLoss - b.r.valLoss);
   const chosen = fitted[0].p;
-  o.log(`chose [${chosen.hidden.join('x')}] lr ${chosen.learningRate} (held-out log loss ${fitted[0].r.valLoss.toFixed(5)} of ${fitted.length} tried)`);
+  o.log(
+    `chose [${chosen.hidden.join('x')}] lr ${chosen.learningRate} (held-out log loss ${fitted[0].r.valLoss.toFixed(5)} of ${fitted.length} tried)`,
+  );
   return { chosen, first: fitted[0].r, tried };
 }

@@ -76,14 +76,22 @@ export function splitRows(cfg: DatasetConfig, ds: Dataset, seed: number): Split 
     const idx = split[part];
     const p = positives(ds.label, idx);
     if (idx.length === 0) throw new DataError(`split: the ${part} set is empty`);
-    if (p === 0) throw new DataError(`split: the ${part} set has no positives (defaults); it cannot be ${part === 'train' ? 'learned from' : 'evaluated'}`);
+    if (p === 0)
+      throw new DataError(
+        `split: the ${part} set has no positives (defaults); it cannot be ${part === 'train' ? 'learned from' : 'evaluated'}`,
+      );
     if (p === idx.length) throw new DataError(`split: the ${part} set has only positives`);
   }
   return split;
 }
 
 /** The split, the rows the model learns from (train and validation) and their folds. */
-export function splitForTraining(cfg: DatasetConfig, ds: Dataset, seed: number, k: number): { split: Split; learn: Int32Array; folds: Fold[] } {
+export function splitForTraining(
+  cfg: DatasetConfig,
+  ds: Dataset,
+  seed: number,
+  k: number,
+): { split: Split; learn: Int32Array; folds: Fold[] } {
   const split = splitRows(cfg, ds, seed);
   return { split, ...makeFolds(cfg, split, ds.label, k, seed) };
 }

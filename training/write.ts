@@ -1,5 +1,5 @@
 /**
- * The write step: a trained and evaluated pipeline as a model bundle (DESIGN.md "Model bundle").
+ * The write step: a trained and evaluated pipeline as a model bundle (docs/training.md, "The model bundle").
  * The bundle is written into a temporary folder and renamed into place, so a crash mid-write
  * never leaves a half bundle that the registry could point at.
  */
@@ -97,7 +97,18 @@ export async function writeBundle(t: Trained, o: WriteOptions): Promise<Written>
   await writeFile(join(tmp, 'test-predictions.csv'), `${lines.join('\n')}\n`);
 
   const html = renderReport({
-    bundleMeta: { name: bundle.name, version, createdAt: bundle.createdAt, dataSha256: bundle.data.sha256, rows: bundle.data.rows, trainRows: bundle.data.trainRows, validationRows: bundle.data.validationRows, testRows: bundle.data.testRows, backend: o.backend, trainingSeconds: o.totalSeconds },
+    bundleMeta: {
+      name: bundle.name,
+      version,
+      createdAt: bundle.createdAt,
+      dataSha256: bundle.data.sha256,
+      rows: bundle.data.rows,
+      trainRows: bundle.data.trainRows,
+      validationRows: bundle.data.validationRows,
+      testRows: bundle.data.testRows,
+      backend: o.backend,
+      trainingSeconds: o.totalSeconds,
+    },
     metrics: { test: e.metrics.test, validation: e.metrics.validation },
     roc: e.roc,
     ksCurve: e.ksCurve,
@@ -106,7 +117,13 @@ export async function writeBundle(t: Trained, o: WriteOptions): Promise<Written>
     importance: e.importance,
     fairness: e.fairness,
     tiers: e.tiers,
-    training: { seed: o.seed, blendWeight: t.blendWeight, networkMembers: t.networkMembers, calibration: `Platt a=${t.calibration.a.toFixed(4)} b=${t.calibration.b.toFixed(4)}`, ...t.seconds },
+    training: {
+      seed: o.seed,
+      blendWeight: t.blendWeight,
+      networkMembers: t.networkMembers,
+      calibration: `Platt a=${t.calibration.a.toFixed(4)} b=${t.calibration.b.toFixed(4)}`,
+      ...t.seconds,
+    },
   });
   await writeFile(join(tmp, 'report.html'), html);
 

@@ -25,10 +25,16 @@ import { intValue, parseCommand } from '../../src/cli/args.js';
 const root = resolve(import.meta.dirname, '../..');
 const { values: args } = parseCommand({
   name: 'bench:api',
-  summary: 'Load-tests the scoring API in a child process: POST /v1/scores against a no-op route that pays the same auth and validation, then batch scoring and the model alone.',
+  summary:
+    'Load-tests the scoring API in a child process: POST /v1/scores against a no-op route that pays the same auth and validation, then batch scoring and the model alone.',
   options: {
     json: { type: 'boolean', default: false, description: 'print one JSON object instead of the table' },
-    models: { type: 'string', value: '<dir>', default: join(root, 'models'), description: "models folder whose champion is served (falls back to the tests' tiny bundle)" },
+    models: {
+      type: 'string',
+      value: '<dir>',
+      default: join(root, 'models'),
+      description: "models folder whose champion is served (falls back to the tests' tiny bundle)",
+    },
     duration: { type: 'string', value: '<s>', default: '10', description: 'seconds of load per route' },
     connections: { type: 'string', value: '<n>', default: '50', description: 'concurrent connections' },
     'batch-rows': { type: 'string', value: '<n>', default: '100000', description: 'rows scored through /v1/scores/batch' },
@@ -46,7 +52,7 @@ const say = (s: string) => {
 /** Seeded LCG so every run sends the same bodies. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Borrowers spread over each feature's training range, with some missing values, special codes and unseen categories. */
@@ -70,7 +76,11 @@ function realisticRows(b: Bundle, n: number, seed = 7): Record<string, number | 
 }
 
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ port: number; backend: string; ref: string; stop: () => void }> {
-  const child = fork(join(import.meta.dirname, 'api-server.ts'), [], { env, execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_CPU_PROF] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(join(import.meta.dirname, 'api-server.ts'), [], {
+    env,
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_CPU_PROF] : [])],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const msg = await new Promise<{ port?: number; backend?: string; ref?: string; error?: string }>((ok, fail) => {
     child.once('message', (m) => ok(m as never));
     child.once('exit', (code) => fail(new Error(`bench server exited with ${code}`)));
@@ -104,7 +114,10 @@ async function main(): Promise<void> {
   // The shipped 8 MiB default may not hold a 10,000-row chunk of a wide bundle; raise it for this run and say so.
   const shipped = loadConfig({}).bodyLimitBytes;
   const bodyLimit = Math.max(shipped, Math.ceil(chunkBody.length * 1.1));
-  if (bodyLimit > shipped) say(`note: a ${chunk}-row chunk is ${(chunkBody.length / 1e6).toFixed(1)} MB; body limit raised to ${(bodyLimit / 1e6).toFixed(1)} MB for this run`);
+  if (bodyLimit > shipped)
+    say(
+      `note: a ${chunk}-row chunk is ${(chunkBody.length / 1e6).toFixed(1)} MB; body limit raised to ${(bodyLimit / 1e6).toFixed(1)} MB for this run`,
+    );
 
   const server = await startServer({
     ...process.env,
@@ -118,14 +131,19 @@ async function main(): Promise<void> {
   try {
     const base = `http://127.0.0.1:${server.port}`;
     const bodies = rows.slice(0, 256).map((features, i) => JSON.stringify({ borrowerId: `bench-${i}`, features }));
-    say(`model ${server.ref} (${bundle.features.length} features, network ${bundle.model.network ? 'yes' : 'no'}), backend ${server.backend}; ${connections} connections, ${seconds} s per route`);
+    say(
+      `model ${server.ref} (${bundle.features.length} features, network ${bundle.model.network ? 'yes' : 'no'}), backend ${server.backend}; ${connections} connections, ${seconds} s per route`,
+    );
 
     // Warm both routes (JIT, connection pools), then measure them back to back in the same run.
     await cannon(`${base}/v1/_bench/noop`, key, bodies, 2, connections);
     await cannon(`${base}/v1/scores`, key, bodies, 2, connections);
     const noop = await cannon(`${base}/v1/_bench/noop`, key, bodies, seconds, connections);
     const score = await cannon(`${base}/v1/scores`, key, bodies, seconds, connections);
-    for (const [name, r] of [['noop', noop], ['score', score]] as const)
+    for (const [name, r] of [
+      ['noop', noop],
+      ['score', score],
+    ] as const)
       if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
 
     const headers = { 'content-type': 'application/json', 'x-api-key': key };
@@ -147,7 +165,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 2_000; i++) model.scoreRows([rows[i % rows.length]]);
     const t0 = performance.now();
     for (let i = 0; i < perRow; i++) model.scoreRows([rows[i % rows.length]]);
-    const scoreRowUs = Math.round(((performance.now() - t0) * 1000) / perRow * 10) / 10;
+    const scoreRowUs = Math.round((((performance.now() - t0) * 1000) / perRow) * 10) / 10;
 
     const result = {
       scoreRps: Math.round(score.requests.average),
@@ -173,8 +191,12 @@ async function main(): Promise<void> {
     say('');
     say(`ratio score/noop  ${result.ratio.toFixed(3)}   (target >= 0.6)   ${result.ratio >= 0.6 ? 'met' : 'NOT met'}`);
     say(`p99 /v1/scores    ${result.p99Ms} ms   (target <= 15 ms)  ${result.p99Ms <= 15 ? 'met' : 'NOT met'}`);
-    say(`model alone       ${scoreRowUs} µs per single-row scoreRows (engine ${model.engine}: encoding, network, calibration, reason codes)`);
-    say(`batch             ${done.toLocaleString('en')} rows in ${batchSeconds.toFixed(2)} s = ${result.batchRowsPerSec.toLocaleString('en')} rows/s (chunks of ${chunk.toLocaleString('en')})`);
+    say(
+      `model alone       ${scoreRowUs} µs per single-row scoreRows (engine ${model.engine}: encoding, network, calibration, reason codes)`,
+    );
+    say(
+      `batch             ${done.toLocaleString('en')} rows in ${batchSeconds.toFixed(2)} s = ${result.batchRowsPerSec.toLocaleString('en')} rows/s (chunks of ${chunk.toLocaleString('en')})`,
+    );
   } finally {
     server.stop();
   }

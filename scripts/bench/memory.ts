@@ -21,7 +21,12 @@ const { values: args } = parseCommand({
   name: 'bench:memory',
   summary: "Trains with the sample's dataset config on a large generated book and reports the peak resident memory.",
   options: {
-    dir: { type: 'string', value: '<dir>', default: join(root, 'data/generated'), description: 'the generated Parquet book (npm run data:generate -- --accounts 1000000 --format parquet)' },
+    dir: {
+      type: 'string',
+      value: '<dir>',
+      default: join(root, 'data/generated'),
+      description: 'the generated Parquet book (npm run data:generate -- --accounts 1000000 --format parquet)',
+    },
     budget: { type: 'string', value: '<time>', default: '2m', description: 'training budget, e.g. 90s, 2m' },
     json: { type: 'boolean', default: false, description: 'print one JSON object' },
   },
@@ -33,7 +38,10 @@ try {
   throw new UsageError((e as Error).message);
 }
 const dir = resolve(args.dir);
-if (!existsSync(join(dir, 'loans.parquet'))) throw new UserError(`no Parquet loan book in ${dir}; make one first: npm run data:generate -- --accounts 1000000 --format parquet --out ${dir}`);
+if (!existsSync(join(dir, 'loans.parquet')))
+  throw new UserError(
+    `no Parquet loan book in ${dir}; make one first: npm run data:generate -- --accounts 1000000 --format parquet --out ${dir}`,
+  );
 // The sample's config, pointed at the big book.
 const sample = await readFile(join(root, 'data/configs/sample.json'), 'utf8');
 const work = await mkdtemp(join(tmpdir(), 'arrears-mem-'));
@@ -57,12 +65,17 @@ try {
   });
   const seconds = (performance.now() - t0) / 1000;
   peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
-  const m = summarize(Uint8Array.from(t.split.test, (i) => t.ds.label[i]), t.pd.test);
+  const m = summarize(
+    Uint8Array.from(t.split.test, (i) => t.ds.label[i]),
+    t.pd.test,
+  );
   const rows = t.ds.ids.length;
   const result = { rows, peakRssGiB: peak / 2 ** 30, limitGiB: 4, seconds, backend, testAuc: m.auc };
   if (args.json) console.log(JSON.stringify(result));
   else {
-    console.log(`\n${rows.toLocaleString('en-US')} accounts trained in ${seconds.toFixed(0)} s (tfjs ${backend}); test AUC ${m.auc.toFixed(4)}`);
+    console.log(
+      `\n${rows.toLocaleString('en-US')} accounts trained in ${seconds.toFixed(0)} s (tfjs ${backend}); test AUC ${m.auc.toFixed(4)}`,
+    );
     console.log(`peak resident memory ${result.peakRssGiB.toFixed(2)} GiB (limit 4 GiB)`);
   }
 } finally {

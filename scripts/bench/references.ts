@@ -32,7 +32,14 @@ export async function referencesAvailable(): Promise<string | null> {
 }
 
 /** Runs a Python script with the anchor's arguments (train and test CSVs, label, categoricals) and parses the JSON it prints. */
-async function runPython<T>(script: string[], train: string, test: string, label: string, categorical: string[], maxBuffer: number): Promise<T> {
+async function runPython<T>(
+  script: string[],
+  train: string,
+  test: string,
+  label: string,
+  categorical: string[],
+  maxBuffer: number,
+): Promise<T> {
   const args = [...script, '--train', train, '--test', test, '--label', label];
   if (categorical.length) args.push('--categorical', ...categorical);
   const { stdout } = await run(PYTHON, args, { maxBuffer, env: { ...process.env, OMP_NUM_THREADS: '1' } });
@@ -52,6 +59,12 @@ const PREDICTIONS = resolve(import.meta.dirname, 'reference_predictions.py');
  * authority for AUC, Brier and fit time, and the refit is checked against it. Run after
  * runReferences so the two do not share the cores while the anchor times its fits.
  */
-export async function referencePredictions(train: string, test: string, label: string, categorical: string[]): Promise<Record<string, number[]>> {
-  return (await runPython<{ models: Record<string, number[]> }>([PREDICTIONS, ANCHOR], train, test, label, categorical, 256 * 1024 * 1024)).models;
+export async function referencePredictions(
+  train: string,
+  test: string,
+  label: string,
+  categorical: string[],
+): Promise<Record<string, number[]>> {
+  return (await runPython<{ models: Record<string, number[]> }>([PREDICTIONS, ANCHOR], train, test, label, categorical, 256 * 1024 * 1024))
+    .models;
 }

@@ -17,7 +17,14 @@ export interface SplitResult {
   seed: number;
   /** Test labels, in the order of every PD array below. */
   y: Uint8Array;
-  ours: Scored & { ece: number; logloss: number; eceFloor: number; eceFloorP90: number; eceCalibratedShareMeetingTarget: number; trainSeconds: number };
+  ours: Scored & {
+    ece: number;
+    logloss: number;
+    eceFloor: number;
+    eceFloorP90: number;
+    eceCalibratedShareMeetingTarget: number;
+    trainSeconds: number;
+  };
   oursPd: Float64Array;
   references: Record<string, Reference>;
   /** Only for references whose refit matched the anchor (see accuracy.ts). */
@@ -69,7 +76,9 @@ export function summariseSplits(results: readonly SplitResult[], eceTarget: numb
   const y = concat(results.map((r) => r.y));
   const names = ['ours', ...new Set(results.flatMap((r) => Object.keys(r.references)))];
   const models: ModelSummary[] = names.map((k) => {
-    const per = results.map((r): Scored | undefined => (k === 'ours' ? r.ours : r.references[k])).filter((x): x is Scored => x !== undefined);
+    const per = results
+      .map((r): Scored | undefined => (k === 'ours' ? r.ours : r.references[k]))
+      .filter((x): x is Scored => x !== undefined);
     const pds = results.map((r) => (k === 'ours' ? r.oursPd : r.referencePd[k]));
     const eces = per.map((x) => x.ece).filter((e): e is number => e !== undefined);
     return {
@@ -90,6 +99,8 @@ export function summariseSplits(results: readonly SplitResult[], eceTarget: numb
     models,
     pooledEceFloor: floor.mean,
     pooledEceFloorP90: floor.p90,
-    barsMet: verdicts.length ? { splits: verdicts.length, auc: count((b) => b.auc), brier: count((b) => b.brier), ece: count((b) => b.ece) } : null,
+    barsMet: verdicts.length
+      ? { splits: verdicts.length, auc: count((b) => b.auc), brier: count((b) => b.brier), ece: count((b) => b.ece) }
+      : null,
   };
 }

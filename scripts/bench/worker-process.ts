@@ -49,7 +49,13 @@ export async function openBenchWorker(o: BenchWorkerOptions, config: Config, mod
     const service = new CollectionService(new WorklistStore({ redis, prefix: o.prefix }), policy, config.leaseSeconds * 1000);
     processor = makeIntakeProcessor({ acquire: fixedModel(m), service, now: () => o.now });
   }
-  const worker = createIntakeWorker({ connection: conn, prefix: o.prefix, processor: (job) => processor(job) as Promise<never>, concurrency: o.concurrency, autorun: false });
+  const worker = createIntakeWorker({
+    connection: conn,
+    prefix: o.prefix,
+    processor: (job) => processor(job) as Promise<never>,
+    concurrency: o.concurrency,
+    autorun: false,
+  });
   await worker.waitUntilReady();
   return {
     worker,

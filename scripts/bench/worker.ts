@@ -40,7 +40,8 @@ import { connectRedis } from '../../src/cli/redis.js';
 
 const { values: args } = parseCommand({
   name: 'bench:worker',
-  summary: 'Intake throughput of the collection worker beside two no-op BullMQ references measured in the same run, then claim latency; on the local Redis under random prefixes.',
+  summary:
+    'Intake throughput of the collection worker beside two no-op BullMQ references measured in the same run, then claim latency; on the local Redis under random prefixes.',
   options: {
     n: { type: 'string', value: '<n>', default: '100000', description: 'snapshots' },
     chunk: { type: 'string', value: '<n>', default: '500', description: 'snapshots per chunk job' },
@@ -96,7 +97,12 @@ interface Phase {
 }
 
 /** Runs the worker(s) until every job of the queue has completed; throws on a failed job. */
-async function runWorkers(queue: Queue<IntakeJobInput>, jobs: number, o: BenchWorkerOptions, model: Awaited<ReturnType<typeof loadChampion>>): Promise<{ ms: number; cpuMicros: number }> {
+async function runWorkers(
+  queue: Queue<IntakeJobInput>,
+  jobs: number,
+  o: BenchWorkerOptions,
+  model: Awaited<ReturnType<typeof loadChampion>>,
+): Promise<{ ms: number; cpuMicros: number }> {
   if (PROCESSES === 1) {
     const w = await openBenchWorker(o, config, model);
     try {
@@ -121,7 +127,7 @@ async function runWorkers(queue: Queue<IntakeJobInput>, jobs: number, o: BenchWo
   const next = (c: ChildProcess, type: FromChild['type']) =>
     new Promise<FromChild>((resolve, reject) => {
       const on = (m: FromChild) => {
-        if (m.type === type) (c.off('message', on), resolve(m));
+        if (m.type === type) c.off('message', on), resolve(m);
       };
       c.on('message', on);
       c.once('exit', (code) => reject(new Error(`bench worker process exited (${code}) before '${type}'`)));
@@ -152,7 +158,15 @@ async function runWorkers(queue: Queue<IntakeJobInput>, jobs: number, o: BenchWo
 }
 
 /** Enqueues the snapshots in jobs of `chunk`, then times the worker(s) draining them. */
-async function drain(prefix: string, mode: BenchMode, snapshots: IntakeJobInput['snapshots'], chunk: number, concurrency: number, model: Awaited<ReturnType<typeof loadChampion>>, redis: Redis): Promise<Phase> {
+async function drain(
+  prefix: string,
+  mode: BenchMode,
+  snapshots: IntakeJobInput['snapshots'],
+  chunk: number,
+  concurrency: number,
+  model: Awaited<ReturnType<typeof loadChampion>>,
+  redis: Redis,
+): Promise<Phase> {
   const producer = new Redis(config.redisUrl, { enableOfflineQueue: false });
   producer.on('error', () => undefined);
   await new Promise((r) => producer.once('ready', r));
@@ -165,7 +179,12 @@ async function drain(prefix: string, mode: BenchMode, snapshots: IntakeJobInput[
     const r0 = await redisCpuSeconds(redis);
     const { ms, cpuMicros } = await runWorkers(queue, jobs, { mode, prefix, concurrency, now: NOW }, model);
     const r1 = await redisCpuSeconds(redis);
-    return { seconds: ms / 1000, perSecond: snapshots.length / (ms / 1000), workerCpuMicros: cpuMicros / snapshots.length, redisCpuMicros: ((r1 - r0) * 1e6) / snapshots.length };
+    return {
+      seconds: ms / 1000,
+      perSecond: snapshots.length / (ms / 1000),
+      workerCpuMicros: cpuMicros / snapshots.length,
+      redisCpuMicros: ((r1 - r0) * 1e6) / snapshots.length,
+    };
   } finally {
     await queue.close();
     producer.disconnect();
@@ -206,7 +225,9 @@ const rawPrefix = `bench-raw-${randomUUID().slice(0, 8)}`;
 const ourPrefix = `bench-${randomUUID().slice(0, 8)}`;
 try {
   const modelRef = `${model.bundle.name}/${model.bundle.version}`;
-  log(`${N} snapshots, chunks of ${CHUNK}, ${PROCESSES} worker process${PROCESSES > 1 ? 'es' : ''} x concurrency ${CONCURRENCY}, model ${modelRef} (${backend})`);
+  log(
+    `${N} snapshots, chunks of ${CHUNK}, ${PROCESSES} worker process${PROCESSES > 1 ? 'es' : ''} x concurrency ${CONCURRENCY}, model ${modelRef} (${backend})`,
+  );
   const reference = await drain(refPrefix, 'noop', snapshots, CHUNK, CONCURRENCY, model, redis);
   log(`reference A (same chunk jobs, no-op processor): ${reference.seconds.toFixed(2)} s`);
   await cleanup(redis, refPrefix);
@@ -274,15 +295,30 @@ try {
       `${name.padEnd(52)} ${p.seconds.toFixed(2).padStart(7)} ${Math.round(p.perSecond).toLocaleString('en-US').padStart(12)}  ${p.workerCpuMicros.toFixed(1).padStart(10)} ${p.redisCpuMicros.toFixed(1).padStart(10)}`;
     const pctOf = (r: number) => `${(100 * r).toFixed(r < 0.1 ? 1 : 0)}%`;
     console.log('');
-    const head = (a: string, b: string, c: string, d: string, e: string) => `${a.padEnd(52)} ${b.padStart(7)} ${c.padStart(12)}  ${d.padStart(10)} ${e.padStart(10)}`;
-    console.log(head(`intake: ${N} snapshots, ${PROCESSES} worker process${PROCESSES > 1 ? 'es' : ''}`, 'seconds', 'snapshots/s', 'worker CPU', 'Redis CPU'));
+    const head = (a: string, b: string, c: string, d: string, e: string) =>
+      `${a.padEnd(52)} ${b.padStart(7)} ${c.padStart(12)}  ${d.padStart(10)} ${e.padStart(10)}`;
+    console.log(
+      head(
+        `intake: ${N} snapshots, ${PROCESSES} worker process${PROCESSES > 1 ? 'es' : ''}`,
+        'seconds',
+        'snapshots/s',
+        'worker CPU',
+        'Redis CPU',
+      ),
+    );
     console.log(head('', '', '', 'µs/snap', 'µs/snap'));
     console.log(row(`A  no-op, same ${CHUNK}-snapshot chunk jobs, conc. ${CONCURRENCY}`, reference));
     console.log(row(`B  no-op, one job per snapshot (raw), conc. ${RAW_CONCURRENCY}`, raw));
     console.log(row(`ours: score, policy, gate, priority, assign, audit`, ours));
     console.log(`ours / A (same chunk jobs): ${pctOf(result.ratio)}    ours / B (BullMQ raw rate): ${pctOf(result.rawRatio)}`);
-    console.log(`assigned: ${assigned} of ${N}; queues: ${Object.entries(sizes).map(([q, s]) => `${q} ${s.ready}`).join(', ')}`);
-    console.log(`claim: ${COLLECTORS} collectors x ${CLAIM_N} items: ${lat.length} claims, ${claimed} items (${result.claim.duplicates} handed out twice), p50 ${result.claim.p50ms.toFixed(2)} ms, p99 ${result.claim.p99ms.toFixed(2)} ms, ${result.claim.itemsPerSecond.toFixed(0)} items/s`);
+    console.log(
+      `assigned: ${assigned} of ${N}; queues: ${Object.entries(sizes)
+        .map(([q, s]) => `${q} ${s.ready}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `claim: ${COLLECTORS} collectors x ${CLAIM_N} items: ${lat.length} claims, ${claimed} items (${result.claim.duplicates} handed out twice), p50 ${result.claim.p50ms.toFixed(2)} ms, p99 ${result.claim.p99ms.toFixed(2)} ms, ${result.claim.itemsPerSecond.toFixed(0)} items/s`,
+    );
   }
 } finally {
   await cleanup(redis, refPrefix);

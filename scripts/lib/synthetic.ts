@@ -133,7 +133,14 @@ const REGIONS = {
   US: {
     names: ['northeast', 'southeast', 'midwest', 'south_central', 'mountain', 'pacific'],
     weights: [18, 22, 20, 15, 8, 17],
-    zones: [['America/New_York'], ['America/New_York'], ['America/Chicago'], ['America/Chicago'], ['America/Denver', 'America/Phoenix'], ['America/Los_Angeles']],
+    zones: [
+      ['America/New_York'],
+      ['America/New_York'],
+      ['America/Chicago'],
+      ['America/Chicago'],
+      ['America/Denver', 'America/Phoenix'],
+      ['America/Los_Angeles'],
+    ],
   },
   CN: {
     names: ['east', 'north', 'south', 'central', 'west'],
@@ -162,7 +169,10 @@ export function drawApplicant(r: Rng): Applicant {
   const pMarried = sigmoid((age - 30) / 6) * 0.62;
   const pDivorced = sigmoid((age - 40) / 8) * 0.16;
   const pWidowed = sigmoid((age - 68) / 5) * 0.25;
-  const maritalStatus = r.pick(['married', 'divorced', 'widowed', 'single'], [pMarried, pDivorced, pWidowed, Math.max(0.05, 1 - pMarried - pDivorced - pWidowed)]);
+  const maritalStatus = r.pick(
+    ['married', 'divorced', 'widowed', 'single'],
+    [pMarried, pDivorced, pWidowed, Math.max(0.05, 1 - pMarried - pDivorced - pWidowed)],
+  );
   const jurisdiction = r.chance(0.6) ? 'US' : 'CN';
   const reg = REGIONS[jurisdiction];
   const ri = r.weighted(reg.weights);
@@ -172,27 +182,55 @@ export function drawApplicant(r: Rng): Applicant {
   // Income peaks in the late 40s and differs a little by sex and marital status: realistic, and
   // exactly why the fairness section exists. Risk never looks at sex or marital status.
   const logInc =
-    Math.log(4200) - 0.55 * ((age - 48) / 22) ** 2 + (sex === 'M' ? 0.07 : 0) + (maritalStatus === 'married' ? 0.05 : 0) + (jurisdiction === 'CN' ? -0.1 : 0) + 0.5 * r.normal();
+    Math.log(4200) -
+    0.55 * ((age - 48) / 22) ** 2 +
+    (sex === 'M' ? 0.07 : 0) +
+    (maritalStatus === 'married' ? 0.05 : 0) +
+    (jurisdiction === 'CN' ? -0.1 : 0) +
+    0.5 * r.normal();
   const trueIncome = Math.round(clamp(Math.exp(logInc), 600, 60000));
   const income = r.chance(0.05) ? null : trueIncome;
-  const employmentYears = r.chance(0.08) ? -1 : clamp(Math.floor(Math.exp(1.5 + 0.8 * r.normal()) * Math.min(1, (age - 18) / 25)), 0, age - 18);
+  const employmentYears = r.chance(0.08)
+    ? -1
+    : clamp(Math.floor(Math.exp(1.5 + 0.8 * r.normal()) * Math.min(1, (age - 18) / 25)), 0, age - 18);
   const pOwn = sigmoid((age - 55) / 8 + 0.4 * (logInc - Math.log(4200)));
   const pMortgage = sigmoid(-Math.abs(age - 42) / 10 + 0.8 * (logInc - Math.log(4200)));
   const housing = r.pick(['own', 'mortgage', 'rent'] as const, [pOwn, pMortgage, Math.max(0.1, 1.2 - pOwn - pMortgage)]);
   const thin = r.chance(age < 26 ? 0.08 : 0.025);
   const bureauScore = thin
     ? null
-    : Math.round(clamp(655 + 28 * (logInc - Math.log(4200)) / 0.5 + 1.2 * (age - 40) + (housing === 'own' ? 18 : housing === 'mortgage' ? 10 : 0) + 62 * r.normal(), 300, 850));
-  const existingDebt = r.chance(0.15) ? 0 : Math.round(trueIncome * Math.exp(0.9 + 0.8 * r.normal() - 0.002 * ((bureauScore ?? 600) - 650)));
+    : Math.round(
+        clamp(
+          655 +
+            (28 * (logInc - Math.log(4200))) / 0.5 +
+            1.2 * (age - 40) +
+            (housing === 'own' ? 18 : housing === 'mortgage' ? 10 : 0) +
+            62 * r.normal(),
+          300,
+          850,
+        ),
+      );
+  const existingDebt = r.chance(0.15)
+    ? 0
+    : Math.round(trueIncome * Math.exp(0.9 + 0.8 * r.normal() - 0.002 * ((bureauScore ?? 600) - 650)));
   const channel = r.pick(['branch', 'online', 'broker', 'partner'] as const, [30, 35, 20, 15]);
   const product = r.pick(['cash_standard', 'cash_express', 'debt_consolidation'] as const, [55, 20, 25]);
   const amount = Math.round(clamp(trueIncome * Math.exp((product === 'cash_express' ? 0 : 0.9) + 0.55 * r.normal()), 300, 80000) / 50) * 50;
   const termMonths =
-    product === 'cash_express' ? r.pick([6, 12, 24], [30, 50, 20]) : r.pick([12, 24, 36, 48, 60], amount < 5000 ? [35, 40, 20, 5, 0] : amount < 15000 ? [10, 30, 35, 15, 10] : [0, 10, 30, 30, 30]);
+    product === 'cash_express'
+      ? r.pick([6, 12, 24], [30, 50, 20])
+      : r.pick([12, 24, 36, 48, 60], amount < 5000 ? [35, 40, 20, 5, 0] : amount < 15000 ? [10, 30, 35, 15, 10] : [0, 10, 30, 30, 30]);
   const s = ((bureauScore ?? 600) - 700) / 100;
   const rate = round2(
     clamp(
-      10 - 6 * s + 2.5 * Math.max(0, -s) ** 2 + (bureauScore === null ? 3 : 0) + { branch: 0, online: 0.5, broker: 2, partner: 1 }[channel] + (product === 'cash_express' ? 5 : 0) + 0.04 * termMonths + 1.8 * r.normal(),
+      10 -
+        6 * s +
+        2.5 * Math.max(0, -s) ** 2 +
+        (bureauScore === null ? 3 : 0) +
+        { branch: 0, online: 0.5, broker: 2, partner: 1 }[channel] +
+        (product === 'cash_express' ? 5 : 0) +
+        0.04 * termMonths +
+        1.8 * r.normal(),
       4.5,
       36,
     ),
@@ -339,5 +377,15 @@ export function simulateLoan(r: Rng, snapshotMonth: number, historyMonths: numbe
     }
   }
   if (observed < 0) return null; // closed before the snapshot
-  return { applicant: a, z, originationMonth: om, originationDay: day, records, state: observed, k: kLast, truePd: observedPd, defaulted: state === DEFAULT };
+  return {
+    applicant: a,
+    z,
+    originationMonth: om,
+    originationDay: day,
+    records,
+    state: observed,
+    k: kLast,
+    truePd: observedPd,
+    defaulted: state === DEFAULT,
+  };
 }

@@ -98,9 +98,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(docs, { batchMax: config.batchMax });
 
   await app.register(healthRoutes, { backend: deps.backend, authDisabled: config.authDisabled });
-  await app.register(scoresRoutes, { batchMax: config.batchMax, maxFeatureKeys: config.maxFeatureKeys, benchNoop: deps.benchNoop ?? false });
+  await app.register(scoresRoutes, {
+    batchMax: config.batchMax,
+    maxFeatureKeys: config.maxFeatureKeys,
+    benchNoop: deps.benchNoop ?? false,
+  });
   await app.register(modelsRoutes, { modelsDir: config.modelsDir });
   await app.register(monitoringRoutes);
-  await app.register(collectionRoutes, { batchMax: config.batchMax, chunkSize: Math.max(1, config.workerBatch), maxFeatureKeys: config.maxFeatureKeys, now: deps.now });
+  await app.register(collectionRoutes, {
+    batchMax: config.batchMax,
+    chunkSize: Math.max(1, config.workerBatch),
+    maxFeatureKeys: config.maxFeatureKeys,
+    now: deps.now,
+  });
   return app;
 }

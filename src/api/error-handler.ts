@@ -60,7 +60,11 @@ export function toApiError(err: unknown): ApiError {
     // A batch's errors are grouped and capped per item, so an invalid batch cannot amplify into a huge answer.
     if (e.validationContext === 'body' && e.validation.some((v) => /^\/items\/\d+/.test(v.instancePath))) {
       const issues = e.validation.map((v) => ({
-        path: v.instancePath.replace(/^\//, '').split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+        path: v.instancePath
+          .replace(/^\//, '')
+          .split('/')
+          .filter(Boolean)
+          .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
         message: v.message ?? 'invalid',
       }));
       return batchValidationError(issues);
@@ -72,7 +76,8 @@ export function toApiError(err: unknown): ApiError {
   if (mapped && ECHOING[e.code]) return new ApiError(mapped, undefined, [ECHOING[e.code]]);
   if (mapped) return new ApiError(mapped, mapped === 'ARREARS_OVERLOADED' ? undefined : e.message);
   // A JSON SyntaxError from the body parser carries statusCode 400 and no code.
-  if (e instanceof SyntaxError && (e as FastifyError).statusCode === 400) return new ApiError('ARREARS_MALFORMED_BODY', `the request body is not valid JSON: ${e.message}`);
+  if (e instanceof SyntaxError && (e as FastifyError).statusCode === 400)
+    return new ApiError('ARREARS_MALFORMED_BODY', `the request body is not valid JSON: ${e.message}`);
   if (e?.statusCode === 404) return new ApiError('ARREARS_NOT_FOUND');
   if (e?.statusCode === 405) return new ApiError('ARREARS_METHOD_NOT_ALLOWED');
   if (e?.statusCode === 413) return new ApiError('ARREARS_BODY_TOO_LARGE');
@@ -133,5 +138,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     else req.log.info({ code: apiErr.code, status: apiErr.statusCode }, 'request refused');
     return sendError(app, req, reply, apiErr);
   });
-  app.setNotFoundHandler((req, reply) => sendError(app, req, reply, new ApiError('ARREARS_NOT_FOUND', `no route ${req.method} ${req.routeOptions?.url ?? 'for this path'}`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(app, req, reply, new ApiError('ARREARS_NOT_FOUND', `no route ${req.method} ${req.routeOptions?.url ?? 'for this path'}`)),
+  );
 }

@@ -1,7 +1,7 @@
 /**
  * The one error catalogue of the HTTP API. Every error response has the shape
  * `{ error: { code, message, details: [{ path, issue }] } }`, and `code` is one of the stable codes
- * below: clients branch on the code, never on the message. Add new codes here (and to the README ("Scoring API")),
+ * below: clients branch on the code, never on the message. Add new codes here (and to docs/api.md ("Errors")),
  * never inline in a route.
  */
 
@@ -115,7 +115,6 @@ export function batchValidationError(issues: readonly { path: readonly PropertyK
   }
   const omitted = byItem.size - MAX_ITEMS_WITH_DETAILS;
   if (omitted > 0) details.push({ path: 'items', issue: `${omitted} more invalid item${omitted === 1 ? '' : 's'} not listed` });
-  const message =
-    byItem.size > 1 ? `${byItem.size} invalid items` : `${issues.length} invalid field${issues.length === 1 ? '' : 's'}`;
+  const message = byItem.size > 1 ? `${byItem.size} invalid items` : `${issues.length} invalid field${issues.length === 1 ? '' : 's'}`;
   return new ApiError('ARREARS_VALIDATION', message, details);
 }

@@ -10,7 +10,7 @@ import { MAX_ID_LENGTH } from '../domain/collection/snapshot.js';
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().describe('stable error code, e.g. ARREARS_VALIDATION (see the README ("Scoring API"))'),
+      code: z.string().describe('stable error code, e.g. ARREARS_VALIDATION (see docs/api.md ("Errors"))'),
       message: z.string(),
       details: z.array(z.object({ path: z.string(), issue: z.string() })),
     }),
@@ -22,7 +22,7 @@ const BorrowerId = z.string().min(1).max(MAX_ID_LENGTH).describe('Caller referen
 /**
  * One bundle's feature schema. Every feature the model uses must be present: numeric features take
  * a finite number or null (unknown), categorical features a string or null. Fields the model does
- * not use are accepted and reported in `warnings` as `unknown_feature` (see the README ("Scoring API") for why).
+ * not use are accepted and reported in `warnings` as `unknown_feature` (see docs/api.md ("Errors") for why).
  * They are stripped, not copied: parsing costs the bundle's features, however many keys arrive.
  */
 export function featureSchema(features: Bundle['features']) {
@@ -45,8 +45,7 @@ export function featureSchema(features: Bundle['features']) {
 }
 
 /** The request envelope for one borrower, with a given feature schema. */
-export const scoreRequestSchema = <F extends z.ZodType>(features: F) =>
-  z.object({ borrowerId: BorrowerId.optional(), features });
+export const scoreRequestSchema = <F extends z.ZodType>(features: F) => z.object({ borrowerId: BorrowerId.optional(), features });
 
 /**
  * What the framework validates before the handler runs: the envelope only. The features are then
@@ -122,9 +121,11 @@ export const MAX_VERSION_LENGTH = 200;
 export const MAX_PARAM_LENGTH = 3 * Math.max(MAX_ID_LENGTH, MAX_VERSION_LENGTH);
 
 export const VersionParams = z.object({
-  version: z.string().min(1).max(MAX_VERSION_LENGTH).describe('a bundle version, or "name/version" (URL-encoded) when two names share a version'),
+  version: z
+    .string()
+    .min(1)
+    .max(MAX_VERSION_LENGTH)
+    .describe('a bundle version, or "name/version" (URL-encoded) when two names share a version'),
 });
 
-export const PromoteBody = z
-  .object({ as: z.enum(['champion', 'challenger']).default('champion') })
-  .default({ as: 'champion' });
+export const PromoteBody = z.object({ as: z.enum(['champion', 'challenger']).default('champion') }).default({ as: 'champion' });

@@ -26,7 +26,9 @@ let closing = false;
 // ARREARS_WORKER_IN_PROCESS=true (demo, laptop): one `npm start` also runs the intake worker. It
 // runs as a child process (src/worker/main.ts, same environment), so the API never depends on the
 // worker's code; it follows the same registry, so it scores with the same champion.
-const worker: ChildProcess | null = config.workerInProcess ? fork(fileURLToPath(new URL('../worker/main.ts', import.meta.url)), { stdio: 'inherit' }) : null;
+const worker: ChildProcess | null = config.workerInProcess
+  ? fork(fileURLToPath(new URL('../worker/main.ts', import.meta.url)), { stdio: 'inherit' })
+  : null;
 worker?.on('exit', (code, signal) => {
   if (!closing) logger.error({ code, signal }, 'the intake worker exited; intake jobs wait in the queue until a worker runs');
 });

@@ -79,7 +79,8 @@ export class UserError extends Error {
   override name = 'UserError';
 }
 
-const flag = (key: string, o: OptionSpec) => `${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.value ?? '<value>'}` : ''}`;
+const flag = (key: string, o: OptionSpec) =>
+  `${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.value ?? '<value>'}` : ''}`;
 
 /** Declares a command's spec where it is needed twice (parse, then report errors); keeps literal types. */
 export const defineCommand = <const O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): CommandSpec<O> => spec;
@@ -95,7 +96,10 @@ export function usage(spec: CommandSpec): string {
   const rows: [string, string][] = [
     ...(spec.positionals ?? []).map((p): [string, string] => [p.name, p.description]),
     ...opts.map(([k, o]): [string, string] => {
-      const def = o.default === undefined || o.default === false ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(', ') : String(o.default)})`;
+      const def =
+        o.default === undefined || o.default === false
+          ? ''
+          : ` (default: ${Array.isArray(o.default) ? o.default.join(', ') : String(o.default)})`;
       return [flag(k, o), `${o.description}${o.required ? ' (required)' : def}`];
     }),
     ['-h, --help', 'print this help'],
@@ -122,11 +126,22 @@ function describeParseError(e: NodeJS.ErrnoException): string {
  * Parses `argv` against the spec without side effects: `'help'` when help was asked for,
  * otherwise the values. Throws {@link UsageError} for any mistake.
  */
-export function parseArgv<const O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, argv: readonly string[]): ParsedArgs<O> | 'help' {
+export function parseArgv<const O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+): ParsedArgs<O> | 'help' {
   const end = argv.indexOf('--');
   if ((end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) return 'help';
   const options = Object.fromEntries(
-    Object.entries(spec.options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}), ...(o.default !== undefined ? { default: o.default } : {}) }]),
+    Object.entries(spec.options).map(([k, o]) => [
+      k,
+      {
+        type: o.type,
+        ...(o.short ? { short: o.short } : {}),
+        ...(o.multiple ? { multiple: true } : {}),
+        ...(o.default !== undefined ? { default: o.default } : {}),
+      },
+    ]),
   );
   let parsed;
   try {
@@ -165,7 +180,10 @@ export function exitWithError(spec: Pick<CommandSpec, 'name' | 'userErrors'>, e:
  * The entry of a command: handles `--help` (usage, exit 0) and usage errors (one line, exit 2),
  * and from here on reports any error thrown in the process as {@link exitWithError} does.
  */
-export function parseCommand<const O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, argv: readonly string[] = process.argv.slice(2)): ParsedArgs<O> {
+export function parseCommand<const O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  argv: readonly string[] = process.argv.slice(2),
+): ParsedArgs<O> {
   process.on('uncaughtException', (e) => exitWithError(spec, e));
   const parsed = parseArgv(spec, argv);
   if (parsed === 'help') {
@@ -179,7 +197,8 @@ export function parseCommand<const O extends Record<string, OptionSpec>>(spec: C
 export function intValue(name: string, raw: string, { min = -Infinity, max = Infinity }: { min?: number; max?: number } = {}): number {
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    const range = min > -Infinity && max < Infinity ? ` from ${min} to ${max}` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
+    const range =
+      min > -Infinity && max < Infinity ? ` from ${min} to ${max}` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
     throw new UsageError(`--${name}: "${raw}" is not an integer${range}`);
   }
   return n;

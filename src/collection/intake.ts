@@ -72,8 +72,16 @@ export function chunkJobId(chunk: readonly Pick<Snapshot, 'accountId' | 'asOf'>[
  * The producer side. Give it a connection with `enableOfflineQueue: false` so an add fails fast
  * (the API answers 503) instead of queueing in memory while Redis is away.
  */
-export function createIntakeQueue(connection: ConnectionOptions, prefix: string, onError: (err: Error) => void = () => undefined): Queue<IntakeJobInput> {
-  const q = new Queue<IntakeJobInput>(queueNames(prefix).intake, { connection, prefix: bullPrefix(prefix), defaultJobOptions: INTAKE_JOB_OPTIONS });
+export function createIntakeQueue(
+  connection: ConnectionOptions,
+  prefix: string,
+  onError: (err: Error) => void = () => undefined,
+): Queue<IntakeJobInput> {
+  const q = new Queue<IntakeJobInput>(queueNames(prefix).intake, {
+    connection,
+    prefix: bullPrefix(prefix),
+    defaultJobOptions: INTAKE_JOB_OPTIONS,
+  });
   // Without a listener an 'error' event (Redis gone) would be thrown and crash the process.
   q.on('error', onError);
   return q;

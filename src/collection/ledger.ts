@@ -30,7 +30,12 @@ export function factsFromEntries(entries: readonly string[]): LedgerFacts {
 }
 
 /** Ledger facts for many accounts in one round trip. */
-export async function readFacts(redis: Redis, keys: CollectionKeys, ids: readonly string[], now: number): Promise<Map<string, LedgerFacts>> {
+export async function readFacts(
+  redis: Redis,
+  keys: CollectionKeys,
+  ids: readonly string[],
+  now: number,
+): Promise<Map<string, LedgerFacts>> {
   const out = new Map<string, LedgerFacts>();
   if (ids.length === 0) return out;
   const pipe = redis.pipeline();

@@ -39,7 +39,8 @@ export function defineScripts(redis: Redis): void {
   defined.add(redis);
 }
 
-const withKeyCount = (name: ScriptName, keys: readonly Arg[]): readonly Arg[] => (SCRIPTS[name].keys === null ? [keys.length, ...keys] : keys);
+const withKeyCount = (name: ScriptName, keys: readonly Arg[]): readonly Arg[] =>
+  SCRIPTS[name].keys === null ? [keys.length, ...keys] : keys;
 
 /** Runs a script directly. */
 export function runScript<T = unknown>(redis: Redis, name: ScriptName, keys: readonly Arg[], args: readonly Arg[]): Promise<T> {

@@ -88,13 +88,19 @@ export async function createCollectionRuntime(config: RuntimeConfig, opts: Runti
 }
 
 /** Reloads the policy file, logging the outcome; a bad file is reported and the current policy stays. */
-export async function reloadPolicyLogged(rt: CollectionRuntime, log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }): Promise<void> {
+export async function reloadPolicyLogged(
+  rt: CollectionRuntime,
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void },
+): Promise<void> {
   try {
     const { previous: prev, policy: next } = await rt.reloadPolicy();
     const before = prev.version;
     if (JSON.stringify(next) === JSON.stringify(prev)) log.info({ policy: next.version }, 'policy file re-read: unchanged');
     else if (next.version === before)
-      log.warn({ policy: next.version }, 'policy reloaded with changes under the same version; bump `version` whenever the strategy changes so the audit trail can tell them apart');
+      log.warn(
+        { policy: next.version },
+        'policy reloaded with changes under the same version; bump `version` whenever the strategy changes so the audit trail can tell them apart',
+      );
     else log.info({ previous: before, policy: next.version }, 'policy reloaded');
   } catch (err) {
     log.error({ err: (err as Error).message, policy: rt.policy.version }, 'policy reload failed; keeping the current policy');

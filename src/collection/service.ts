@@ -22,7 +22,11 @@ export function inputsHash(value: unknown): string {
 export function canonicalJsonReference(value: unknown): string {
   const canon = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+      ? Object.fromEntries(
+          Object.keys(v as object)
+            .sort()
+            .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+        )
       : Array.isArray(v)
         ? v.map(canon)
         : v;
@@ -170,7 +174,10 @@ export class CollectionService {
   async assign(snapshots: readonly Snapshot[], scored: readonly Scored[], model: string, now: number): Promise<AssignResult[]> {
     const pol = this.policy;
     const policy = pol.version;
-    const state = await this.store.readAssignState(snapshots.map((s) => s.accountId), now);
+    const state = await this.store.readAssignState(
+      snapshots.map((s) => s.accountId),
+      now,
+    );
     const args: AssignArgs[] = snapshots.map((s, i) => {
       const pd = scored[i].pd;
       const st = state[i];
@@ -207,7 +214,16 @@ export class CollectionService {
           inputsHash: inputsHash(s),
           pd,
           priority: a.pr,
-          decision: JSON.stringify({ plan: a.plan, queue: d.queue, channel: d.treatment.channel, cadenceDays: d.treatment.cadenceDays, tier: d.tier, bucket: d.bucket, override: d.override, notBefore: a.nb }),
+          decision: JSON.stringify({
+            plan: a.plan,
+            queue: d.queue,
+            channel: d.treatment.channel,
+            cadenceDays: d.treatment.cadenceDays,
+            tier: d.tier,
+            bucket: d.bucket,
+            override: d.override,
+            notBefore: a.nb,
+          }),
           reasons: JSON.stringify(a.gate.reasons.map((r) => r.code)),
         },
       };
@@ -228,7 +244,10 @@ export class CollectionService {
       const want = n - out.length;
       const recs = await this.store.claimRaw(queue, collector, want, now, this.leaseMs);
       if (recs.length === 0) break;
-      const facts = await this.store.readFacts(recs.map((r) => r.id), now);
+      const facts = await this.store.readFacts(
+        recs.map((r) => r.id),
+        now,
+      );
       for (const r of recs) {
         const gate = checkContact(
           { channel: r.channel as Channel, at: now },
@@ -246,7 +265,18 @@ export class CollectionService {
           collector,
           gate.nextAllowedAt,
           now,
-          { at: now, event: 'claim_blocked', accountId: r.id, asOf: r.asOf, model: r.model, policy: r.policy, decisionPolicy, variant: r.variant, decision: JSON.stringify({ queue, channel: r.channel, notBefore: gate.nextAllowedAt }), reasons: JSON.stringify(codes) },
+          {
+            at: now,
+            event: 'claim_blocked',
+            accountId: r.id,
+            asOf: r.asOf,
+            model: r.model,
+            policy: r.policy,
+            decisionPolicy,
+            variant: r.variant,
+            decision: JSON.stringify({ queue, channel: r.channel, notBefore: gate.nextAllowedAt }),
+            reasons: JSON.stringify(codes),
+          },
           { at: now, event: 'blocked', channel: r.channel, reasons: codes, nextAllowedAt: gate.nextAllowedAt, policy: decisionPolicy },
         );
       }
@@ -256,7 +286,15 @@ export class CollectionService {
   }
 
   /** `reportedBy` is the API key that reported it (a dialer's key may report for many collectors); it defaults to the collector. */
-  async recordOutcome(queue: Queue, accountId: string, collector: string, outcome: Outcome, now: number, agency = 'self', reportedBy = collector): Promise<OutcomeResult> {
+  async recordOutcome(
+    queue: Queue,
+    accountId: string,
+    collector: string,
+    outcome: Outcome,
+    now: number,
+    agency = 'self',
+    reportedBy = collector,
+  ): Promise<OutcomeResult> {
     const rec = (await this.store.readAccounts([accountId])).get(accountId);
     if (!rec) return { ok: false, reason: 'not_found' };
     if (rec.queue !== queue) return { ok: false, reason: 'wrong_queue' };
@@ -264,14 +302,24 @@ export class CollectionService {
     const pol = this.policy;
     const t = planOutcome(
       outcome,
-      { channel, cadenceDays: Number(rec.cadence), pd: Number(rec.pd), outstanding: Number(rec.outstanding), brokenPromises: Number(rec.broken ?? 0) },
+      {
+        channel,
+        cadenceDays: Number(rec.cadence),
+        pd: Number(rec.pd),
+        outstanding: Number(rec.outstanding),
+        brokenPromises: Number(rec.broken ?? 0),
+      },
       pol,
       now,
     );
     const nonce = randomUUID().slice(0, 8);
     const ledger = t.ledger.map((kind) => [now, ledgerMember(kind, now, agency, nonce)] as [number, string]);
     const extra: Record<string, string | number> =
-      outcome.type === 'promise_to_pay' ? { amount: outcome.amount, date: outcome.date } : outcome.type === 'paid' && outcome.amount ? { amount: outcome.amount } : {};
+      outcome.type === 'promise_to_pay'
+        ? { amount: outcome.amount, date: outcome.date }
+        : outcome.type === 'paid' && outcome.amount
+          ? { amount: outcome.amount }
+          : {};
     const r = await this.store.outcome(
       accountId,
       collector,
@@ -299,7 +347,18 @@ export class CollectionService {
         outstanding: rec.outstanding,
         tier: rec.tier,
       },
-      { at: now, event: 'outcome', outcome: outcome.type, ...extra, collector, reportedBy, channel, next: t.state, nextAt: t.state === 'queued' || t.state === 'paused' ? t.nb : null, policy: pol.version },
+      {
+        at: now,
+        event: 'outcome',
+        outcome: outcome.type,
+        ...extra,
+        collector,
+        reportedBy,
+        channel,
+        next: t.state,
+        nextAt: t.state === 'queued' || t.state === 'paused' ? t.nb : null,
+        policy: pol.version,
+      },
     );
     if (r === -1) return { ok: false, reason: 'not_found' };
     if (r === 0) return { ok: false, reason: 'not_leased' };

@@ -79,11 +79,15 @@ function pushPairs(out: Arg[], o: Record<string, Arg> = {}): void {
 function pushValues(out: Arg[], o: Record<string, Arg>, names: readonly string[], what: string): void {
   let i = 0;
   for (const k in o) {
-    if (k !== names[i]) throw new Error(`assignMany: every item's ${what} must have the keys ${names.join(', ')} in that order; got ${Object.keys(o).join(', ')}`);
+    if (k !== names[i])
+      throw new Error(
+        `assignMany: every item's ${what} must have the keys ${names.join(', ')} in that order; got ${Object.keys(o).join(', ')}`,
+      );
     out.push(o[k]);
     i++;
   }
-  if (i !== names.length) throw new Error(`assignMany: every item's ${what} must have the keys ${names.join(', ')}; got ${Object.keys(o).join(', ')}`);
+  if (i !== names.length)
+    throw new Error(`assignMany: every item's ${what} must have the keys ${names.join(', ')}; got ${Object.keys(o).join(', ')}`);
 }
 
 function pairs(flat: string[]): AccountRecord {
@@ -192,32 +196,42 @@ export class WorklistStore {
   /** Atomically leases up to n items (see claim.lua); the caller re-checks compliance. */
   async claimRaw(queue: Queue, collector: string, n: number, now: number, leaseMs: number): Promise<AccountRecord[]> {
     const k = this.keys;
-    const flat = await runScript<(string | string[])[]>(this.redis, 'arrearsClaim', [k.ready(queue), k.waiting(queue), k.leased(queue)], [
-      k.accountPrefix,
-      now,
-      n,
-      collector,
-      now + leaseMs,
-      this.promoteLimit,
-    ]);
+    const flat = await runScript<(string | string[])[]>(
+      this.redis,
+      'arrearsClaim',
+      [k.ready(queue), k.waiting(queue), k.leased(queue)],
+      [k.accountPrefix, now, n, collector, now + leaseMs, this.promoteLimit],
+    );
     const out: AccountRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) out.push(pairs(flat[i + 1] as string[]));
     return out;
   }
 
   /** Returns a leased item the gate refused: to waiting until `nb`, or blocked when nb is null. */
-  async release(accountId: string, collector: string, nb: number | null, now: number, audit: Record<string, string | number>, history: object): Promise<boolean> {
+  async release(
+    accountId: string,
+    collector: string,
+    nb: number | null,
+    now: number,
+    audit: Record<string, string | number>,
+    history: object,
+  ): Promise<boolean> {
     const k = this.keys;
-    const r = await runScript<number>(this.redis, 'arrearsRelease', [k.account(accountId), k.history(accountId), k.audit], [
-      k.worklistPrefix,
-      accountId,
-      collector,
-      nb === null ? '' : nb,
-      now,
-      JSON.stringify(strs(audit)),
-      JSON.stringify(history),
-      this.historyCap,
-    ]);
+    const r = await runScript<number>(
+      this.redis,
+      'arrearsRelease',
+      [k.account(accountId), k.history(accountId), k.audit],
+      [
+        k.worklistPrefix,
+        accountId,
+        collector,
+        nb === null ? '' : nb,
+        now,
+        JSON.stringify(strs(audit)),
+        JSON.stringify(history),
+        this.historyCap,
+      ],
+    );
     return r === 1;
   }
 
@@ -232,25 +246,53 @@ export class WorklistStore {
     history: object,
   ): Promise<1 | 0 | -1> {
     const k = this.keys;
-    return runScript<1 | 0 | -1>(this.redis, 'arrearsOutcome', [k.account(accountId), k.history(accountId), k.ledger(accountId), k.outcomes], [
-      k.worklistPrefix,
-      accountId,
-      collector,
-      now,
-      JSON.stringify({ ...transition, nb: String(transition.nb), wp: String(transition.wp) }),
-      JSON.stringify(ledger.length ? ledger.map(([s, m]) => [String(s), m]) : []),
-      LEDGER_RETENTION_MS,
-      JSON.stringify(strs(stream)),
-      JSON.stringify(history),
-      this.historyCap,
-    ]);
+    return runScript<1 | 0 | -1>(
+      this.redis,
+      'arrearsOutcome',
+      [k.account(accountId), k.history(accountId), k.ledger(accountId), k.outcomes],
+      [
+        k.worklistPrefix,
+        accountId,
+        collector,
+        now,
+        JSON.stringify({ ...transition, nb: String(transition.nb), wp: String(transition.wp) }),
+        JSON.stringify(ledger.length ? ledger.map(([s, m]) => [String(s), m]) : []),
+        LEDGER_RETENTION_MS,
+        JSON.stringify(strs(stream)),
+        JSON.stringify(history),
+        this.historyCap,
+      ],
+    );
   }
 
   /** Audits snapshots refused before scoring (their features do not fit the model). */
-  async auditRejected(rejected: readonly { accountId: string; details: { path: string; issue: string }[] }[], model: string, policy: string, now: number): Promise<void> {
+  async auditRejected(
+    rejected: readonly { accountId: string; details: { path: string; issue: string }[] }[],
+    model: string,
+    policy: string,
+    now: number,
+  ): Promise<void> {
     const pipe = this.redis.pipeline();
     for (const r of rejected)
-      pipe.xadd(this.keys.audit, 'MAXLEN', '~', '1000000', '*', 'at', String(now), 'event', 'rejected', 'accountId', r.accountId, 'model', model, 'policy', policy, 'reasons', JSON.stringify(r.details));
+      pipe.xadd(
+        this.keys.audit,
+        'MAXLEN',
+        '~',
+        '1000000',
+        '*',
+        'at',
+        String(now),
+        'event',
+        'rejected',
+        'accountId',
+        r.accountId,
+        'model',
+        model,
+        'policy',
+        policy,
+        'reasons',
+        JSON.stringify(r.details),
+      );
     await pipe.exec();
   }
 

@@ -5,9 +5,7 @@
 import { z } from 'zod';
 import { TrainingSpec } from './hyperparameters.js';
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
 
 export const TableSource = z.strictObject({
   /** Path to a CSV or Parquet file (or a glob). Relative paths resolve against --data, else the config's folder. */
@@ -92,7 +90,10 @@ export const DatasetConfig = z
        */
       sql: z.string().min(1).optional(),
       /** As-of date for event-level data (YYYY-MM-DD). */
-      snapshot: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
+      snapshot: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+        .optional(),
     }),
     id: identifier,
     label: LabelSpec,
@@ -115,12 +116,17 @@ export const DatasetConfig = z
     });
     cfg.protected.forEach((p, i) => {
       if (names.has(p.name))
-        ctx.addIssue({ code: 'custom', path: ['protected', i, 'name'], message: `"${p.name}" is protected and must not also be a feature` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['protected', i, 'name'],
+          message: `"${p.name}" is protected and must not also be a feature`,
+        });
     });
     if (!cfg.source.sql && Object.keys(cfg.source.tables).length > 1)
       ctx.addIssue({ code: 'custom', path: ['source', 'sql'], message: 'several tables need `sql` that derives one row per account' });
     if ('rule' in cfg.label) {
-      if (!cfg.source.snapshot) ctx.addIssue({ code: 'custom', path: ['source', 'snapshot'], message: 'a label rule needs the snapshot date' });
+      if (!cfg.source.snapshot)
+        ctx.addIssue({ code: 'custom', path: ['source', 'snapshot'], message: 'a label rule needs the snapshot date' });
       if (!(cfg.label.rule.table in cfg.source.tables))
         ctx.addIssue({ code: 'custom', path: ['label', 'rule', 'table'], message: `no table "${cfg.label.rule.table}" in source.tables` });
     }

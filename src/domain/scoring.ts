@@ -48,12 +48,7 @@ export function bestContributions(states: readonly FeatureState[], coef: readonl
  * each feature's scorecard contribution minus the safest contribution it could have made. The four
  * largest positive gaps, largest first, are the reasons. Features that cannot raise risk never appear.
  */
-export function reasonCodes(
-  bundle: Pick<Bundle, 'features' | 'model'>,
-  woe: Float32Array,
-  best: readonly number[],
-  max = 4,
-): Reason[] {
+export function reasonCodes(bundle: Pick<Bundle, 'features' | 'model'>, woe: Float32Array, best: readonly number[], max = 4): Reason[] {
   max = Math.floor(max);
   if (!(max > 0)) return [];
   const coef = bundle.model.scorecard.coef;

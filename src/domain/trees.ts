@@ -82,7 +82,12 @@ export const TreeEnsembleSchema = z
   .superRefine((m, ctx) => {
     m.trees.forEach((t, k) => {
       t.feature.forEach((f, i) => {
-        if (f >= m.featureCount) ctx.addIssue({ code: 'custom', path: ['trees', k, 'feature', i], message: `feature ${f} is past featureCount ${m.featureCount}` });
+        if (f >= m.featureCount)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['trees', k, 'feature', i],
+            message: `feature ${f} is past featureCount ${m.featureCount}`,
+          });
       });
     });
   });

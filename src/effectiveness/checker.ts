@@ -237,7 +237,10 @@ function usRules(e: ContactLogEntry, s: DebtCalls, out: Found[]): void {
     for (const tz of zones) {
       const w = wallClock(e.at, tz);
       if (w.msOfDay < 8 * HOUR_MS || w.msOfDay > 21 * HOUR_MS) {
-        out.push(['US_CONTACT_HOURS', `${e.channel} at ${w.text}, outside 08:00-21:00${e.timezone ? '' : ' (zone unknown: every US zone must be inside)'}`]);
+        out.push([
+          'US_CONTACT_HOURS',
+          `${e.channel} at ${w.text}, outside 08:00-21:00${e.timezone ? '' : ' (zone unknown: every US zone must be inside)'}`,
+        ]);
         break;
       }
     }
@@ -251,7 +254,10 @@ function usRules(e: ContactLogEntry, s: DebtCalls, out: Found[]): void {
     const today = wallClock(e.at, tz).day;
     const n = 1 + s.calls.filter((t) => today - wallClock(t, tz).day <= 6).length;
     if (n > 7) {
-      out.push(['US_CALL_FREQUENCY', `call ${n} about this debt within 7 consecutive days (${dateText(today - 6)} to ${dateText(today)}, ${tz})`]);
+      out.push([
+        'US_CALL_FREQUENCY',
+        `call ${n} about this debt within 7 consecutive days (${dateText(today - 6)} to ${dateText(today)}, ${tz})`,
+      ]);
       break;
     }
   }
@@ -260,7 +266,10 @@ function usRules(e: ContactLogEntry, s: DebtCalls, out: Found[]): void {
       const today = wallClock(e.at, tz).day;
       const talked = wallClock(s.lastConversation, tz).day;
       if (today - talked <= 6) {
-        out.push(['US_CALL_AFTER_CONVERSATION', `call on day ${today - talked + 1} of the 7 after a conversation on ${dateText(talked)} (${tz})`]);
+        out.push([
+          'US_CALL_AFTER_CONVERSATION',
+          `call on day ${today - talked + 1} of the 7 after a conversation on ${dateText(talked)} (${tz})`,
+        ]);
         break;
       }
     }

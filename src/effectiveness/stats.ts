@@ -157,7 +157,11 @@ export function ratioEstimate(ys: readonly number[], xs: readonly number[], z = 
 }
 
 /** Difference of two independent estimates with a normal interval on the unpooled (Welch-style) SE √(se₁² + se₂²). */
-function welchDifference(a: { value: number | null; se: number | null }, b: { value: number | null; se: number | null }, z: number): Estimate {
+function welchDifference(
+  a: { value: number | null; se: number | null },
+  b: { value: number | null; se: number | null },
+  z: number,
+): Estimate {
   if (a.value === null || b.value === null || a.se === null || b.se === null) return { ...NONE };
   const d = a.value - b.value;
   const se = Math.hypot(a.se, b.se);
@@ -179,21 +183,49 @@ export function armMetrics(arm: readonly ResultRecord[], z = Z95): ArmMetrics {
   const promised = count(records, (r) => r.promised);
   return {
     accounts: n,
-    contactRate: wilson(count(records, (r) => r.contacted), n, z),
-    rightPartyContactRate: wilson(count(records, (r) => r.rightPartyContact), n, z),
+    contactRate: wilson(
+      count(records, (r) => r.contacted),
+      n,
+      z,
+    ),
+    rightPartyContactRate: wilson(
+      count(records, (r) => r.rightPartyContact),
+      n,
+      z,
+    ),
     promiseRate: wilson(promised, n, z),
-    keptRate: wilson(count(records, (r) => r.promiseKept), promised, z),
-    cureRate: wilson(count(records, (r) => r.cured), n, z),
-    rollRate: wilson(count(records, (r) => r.rolled), n, z),
-    recoveredPerAccount: meanEstimate(records.map((r) => r.recovered), z),
-    recoveredPerContact: ratioEstimate(records.map((r) => r.recovered), records.map((r) => r.contacts), z),
+    keptRate: wilson(
+      count(records, (r) => r.promiseKept),
+      promised,
+      z,
+    ),
+    cureRate: wilson(
+      count(records, (r) => r.cured),
+      n,
+      z,
+    ),
+    rollRate: wilson(
+      count(records, (r) => r.rolled),
+      n,
+      z,
+    ),
+    recoveredPerAccount: meanEstimate(
+      records.map((r) => r.recovered),
+      z,
+    ),
+    recoveredPerContact: ratioEstimate(
+      records.map((r) => r.recovered),
+      records.map((r) => r.contacts),
+      z,
+    ),
   };
 }
 
 /** Challenger minus champion for every metric: Newcombe for rates, Welch-style normal for the means and ratio. */
 export function armDifference(challenger: ArmMetrics, champion: ArmMetrics, z = Z95): Record<MetricName, Estimate> {
   const out = {} as Record<MetricName, Estimate>;
-  for (const m of RATE_METRICS) out[m] = newcombeDifference(challenger[m].successes, challenger[m].trials, champion[m].successes, champion[m].trials, z);
+  for (const m of RATE_METRICS)
+    out[m] = newcombeDifference(challenger[m].successes, challenger[m].trials, champion[m].successes, champion[m].trials, z);
   out.recoveredPerAccount = welchDifference(challenger.recoveredPerAccount, champion.recoveredPerAccount, z);
   out.recoveredPerContact = welchDifference(challenger.recoveredPerContact, champion.recoveredPerContact, z);
   return out;
@@ -275,7 +307,12 @@ export function strategyResults(records: unknown, options: StrategyResultsOption
     if (!champion) continue;
     for (const arm of arms)
       if (arm !== champion)
-        comparisons.push({ key: slice, champion: championName!, challenger: arm.key.variant, differences: armDifference(arm.metrics, champion.metrics) });
+        comparisons.push({
+          key: slice,
+          champion: championName!,
+          challenger: arm.key.variant,
+          differences: armDifference(arm.metrics, champion.metrics),
+        });
   }
   return { groups: ordered, comparisons };
 }

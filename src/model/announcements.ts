@@ -33,14 +33,19 @@ export function redisAnnouncements(redis: Redis, channel: string, log: ServingLo
         }
         nudge('pub/sub promotion');
       });
-      sub.subscribe(channel).catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; relying on the registry file watch'));
+      sub
+        .subscribe(channel)
+        .catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; relying on the registry file watch'));
       return () => sub.disconnect();
     },
     async announce(ref, as) {
       try {
         await redis.publish(channel, JSON.stringify({ ref, as, from: instance, at: new Date().toISOString() }));
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'redis publish failed; other instances will pick the promotion up from the registry file');
+        log.warn(
+          { err: (err as Error).message },
+          'redis publish failed; other instances will pick the promotion up from the registry file',
+        );
       }
     },
   };

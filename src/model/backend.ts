@@ -30,8 +30,7 @@ async function tryWasm(): Promise<boolean> {
 }
 
 async function choose(pref: BackendPreference): Promise<string> {
-  const order: Exclude<BackendPreference, 'auto'>[] =
-    pref === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [pref];
+  const order: Exclude<BackendPreference, 'auto'>[] = pref === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [pref];
   for (const b of order) {
     const ok = b === 'tensorflow' ? await tryNode() : b === 'wasm' ? await tryWasm() : await tf.setBackend('cpu');
     if (ok) {

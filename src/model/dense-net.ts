@@ -69,7 +69,8 @@ export class DenseNet {
   constructor(readonly layers: readonly DenseLayer[]) {
     if (layers.length === 0) throw new Error('a dense network needs at least one layer');
     for (let i = 1; i < layers.length; i++)
-      if (layers[i].inputs !== layers[i - 1].units) throw new Error(`layer ${i} expects ${layers[i].inputs} inputs, gets ${layers[i - 1].units}`);
+      if (layers[i].inputs !== layers[i - 1].units)
+        throw new Error(`layer ${i} expects ${layers[i].inputs} inputs, gets ${layers[i - 1].units}`);
     if (layers[layers.length - 1].units !== 1) throw new Error('the last layer must have one unit (the logit)');
     this.prepared = layers.map((l) => ({
       inputs: l.inputs,

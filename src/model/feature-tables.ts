@@ -8,13 +8,22 @@
  * the segment x falls in, with C its value at a point a inside the segment (anchoring there rather
  * than at 0 keeps float64 precision when x is large next to the segment's width). Special codes, missing values and categories each contribute one constant
  * vector. Summing 2 vectors per feature replaces a multiply-add per non-zero input, which is what
- * makes single-row scoring cheap (issue 3's latency target).
+ * makes single-row scoring cheap (it keeps the per-request latency low).
  *
  * The tables are built by running the encoder itself at two points inside each segment, so they
  * cannot drift from the encoding; load.ts checks the served path against the plain forward pass
  * before a bundle serves. wasm-net.ts adds the vectors up with SIMD kernels.
  */
-import { binIndex, encodeFeature, toNumber, type CategoricalState, type FeatureState, type NumericState, type RawRow, type RawValue } from '../domain/encoding.js';
+import {
+  binIndex,
+  encodeFeature,
+  toNumber,
+  type CategoricalState,
+  type FeatureState,
+  type NumericState,
+  type RawRow,
+  type RawValue,
+} from '../domain/encoding.js';
 import { featureBlocks, featureWidth, inputWidth } from '../domain/encoding-layout.js';
 import type { DenseLayer } from './dense-net.js';
 
@@ -58,7 +67,15 @@ export interface Accumulator {
 }
 
 /** The block's contribution to the first layer for raw value `v`: sum of inputs times kernel rows. */
-function contribution(s: FeatureState, v: RawValue, layer: DenseLayer, at: number, scratch: Float32Array, out: Float64Array, outAt: number): void {
+function contribution(
+  s: FeatureState,
+  v: RawValue,
+  layer: DenseLayer,
+  at: number,
+  scratch: Float32Array,
+  out: Float64Array,
+  outAt: number,
+): void {
   const width = featureWidth(s);
   encodeFeature(s, v, scratch, 0);
   const { units, kernel } = layer;
@@ -125,7 +142,9 @@ export class FeatureTables {
       next += n * stride;
       return e;
     };
-    this.tables = states.map((s, j) => (s.kind === 'numeric' ? this.numeric(s, first, blocks[j].offset, take) : this.categorical(s, first, blocks[j].offset, take)));
+    this.tables = states.map((s, j) =>
+      s.kind === 'numeric' ? this.numeric(s, first, blocks[j].offset, take) : this.categorical(s, first, blocks[j].offset, take),
+    );
   }
 
   private numeric(s: NumericState, layer: DenseLayer, at: number, take: (n: number) => number): NumericTable {

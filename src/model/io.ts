@@ -36,7 +36,8 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
   } catch (e) {
     throw new Error(`${jsonPath}: ${(e as Error).message}`);
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`${jsonPath}: not a tfjs LayersModel (no modelTopology or weightsManifest)`);
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest))
+    throw new Error(`${jsonPath}: not a tfjs LayersModel (no modelTopology or weightsManifest)`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: ArrayBuffer[] = [];
   for (const group of json.weightsManifest) {

@@ -49,16 +49,23 @@ export function toDenseNet(model: tf.LayersModel): DenseNet {
 function checkConsistency(b: Bundle): void {
   const n = b.features.length;
   if (b.preprocessing.length !== n) throw new BundleError(`bundle.json: ${b.preprocessing.length} preprocessing states for ${n} features`);
-  if (b.model.scorecard.coef.length !== n) throw new BundleError(`bundle.json: ${b.model.scorecard.coef.length} scorecard coefficients for ${n} features`);
+  if (b.model.scorecard.coef.length !== n)
+    throw new BundleError(`bundle.json: ${b.model.scorecard.coef.length} scorecard coefficients for ${n} features`);
   b.preprocessing.forEach((s, j) => {
-    if (s.name !== b.features[j].name) throw new BundleError(`bundle.json: preprocessing[${j}] is "${s.name}", features[${j}] is "${b.features[j].name}"`);
-    if (s.kind === 'numeric' && s.woe.length !== s.edges.length + 1) throw new BundleError(`bundle.json: preprocessing[${j}] has ${s.woe.length} WoE values for ${s.edges.length + 1} bins`);
-    if (s.kind === 'numeric' && s.specialWoe.length !== s.specials.length) throw new BundleError(`bundle.json: preprocessing[${j}] special WoE count mismatch`);
-    if (s.kind === 'categorical' && s.woe.length !== s.categories.length) throw new BundleError(`bundle.json: preprocessing[${j}] category WoE count mismatch`);
+    if (s.name !== b.features[j].name)
+      throw new BundleError(`bundle.json: preprocessing[${j}] is "${s.name}", features[${j}] is "${b.features[j].name}"`);
+    if (s.kind === 'numeric' && s.woe.length !== s.edges.length + 1)
+      throw new BundleError(`bundle.json: preprocessing[${j}] has ${s.woe.length} WoE values for ${s.edges.length + 1} bins`);
+    if (s.kind === 'numeric' && s.specialWoe.length !== s.specials.length)
+      throw new BundleError(`bundle.json: preprocessing[${j}] special WoE count mismatch`);
+    if (s.kind === 'categorical' && s.woe.length !== s.categories.length)
+      throw new BundleError(`bundle.json: preprocessing[${j}] category WoE count mismatch`);
   });
   if (b.tiers.names.length !== b.tiers.cuts.length + 1) throw new BundleError('bundle.json: tiers need one more name than cut points');
   if (b.model.network && b.model.network.inputWidth !== inputWidth(b.preprocessing))
-    throw new BundleError(`bundle.json: network input width ${b.model.network.inputWidth} does not match the encoding's ${inputWidth(b.preprocessing)}`);
+    throw new BundleError(
+      `bundle.json: network input width ${b.model.network.inputWidth} does not match the encoding's ${inputWidth(b.preprocessing)}`,
+    );
 }
 
 export async function readBundleJson(dir: string): Promise<Bundle> {
@@ -209,7 +216,10 @@ function checkSet(dir: string, b: Bundle, net: DenseNet): { row: RawRow; ref: nu
   return [...probeRows(b), ...checkRows(b, 256)].map((row, i) => {
     encodeRow(b.preprocessing, row, x, woe);
     const ref = net.forward(x);
-    if (!Number.isFinite(ref)) throw new BundleError(`${dir}: the network gives a non-finite logit (${ref}) on check row ${i}: corrupt weights? ${JSON.stringify(row)}`);
+    if (!Number.isFinite(ref))
+      throw new BundleError(
+        `${dir}: the network gives a non-finite logit (${ref}) on check row ${i}: corrupt weights? ${JSON.stringify(row)}`,
+      );
     return { row, ref };
   });
 }

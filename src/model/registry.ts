@@ -81,7 +81,12 @@ export async function registerBundle(modelsDir: string, entry: RegistryEntry, pr
 }
 
 /** Marks `ref` champion (or challenger); a no-op when it already is. The caller validates the bundle before calling this. */
-export async function promote(modelsDir: string, ref: string, as: 'champion' | 'challenger' = 'champion', now = new Date()): Promise<Registry> {
+export async function promote(
+  modelsDir: string,
+  ref: string,
+  as: 'champion' | 'challenger' = 'champion',
+  now = new Date(),
+): Promise<Registry> {
   const reg = await readRegistry(modelsDir);
   if (!reg.bundles.some((b) => b.ref === ref)) throw new Error(`no bundle "${ref}" in the registry`);
   if (as === 'challenger' && reg.champion === ref) throw new Error(`${ref} is the champion; it cannot also be its challenger`);

@@ -33,7 +33,13 @@ import type { LoadedModel } from './types.js';
 export function bundleErrorMessage(err: Error, modelsDir: string, ref: string): string {
   const dir = bundleDir(modelsDir, ref);
   let msg = err.message;
-  for (const [path, name] of [[resolve(dir), ref], [dir, ref], [resolve(modelsDir), 'models'], [modelsDir, 'models']] as const) msg = msg.split(path).join(name);
+  for (const [path, name] of [
+    [resolve(dir), ref],
+    [dir, ref],
+    [resolve(modelsDir), 'models'],
+    [modelsDir, 'models'],
+  ] as const)
+    msg = msg.split(path).join(name);
   return msg;
 }
 
@@ -136,7 +142,10 @@ export class ModelServing<X extends object = object> {
         return;
       }
       const changed = await this.apply(reg, o.roles ?? this.roles, o.force ?? false);
-      this.o.log.info({ reason, changed }, changed.length ? `registry re-read (${reason}): ${changed.join(' and ')} swapped` : `registry re-read (${reason}): nothing to swap`);
+      this.o.log.info(
+        { reason, changed },
+        changed.length ? `registry re-read (${reason}): ${changed.join(' and ')} swapped` : `registry re-read (${reason}): nothing to swap`,
+      );
     });
   }
 
@@ -150,10 +159,14 @@ export class ModelServing<X extends object = object> {
       const matches = reg.bundles.filter((b) => b.ref === version || b.version === version);
       if (matches.length === 0) throw new ModelError('not_found', `no bundle "${version}" in the registry`);
       if (matches.length > 1)
-        throw new ModelError('ambiguous', `version "${version}" exists under several names; use one of ${matches.map((m) => m.ref).join(', ')}`);
+        throw new ModelError(
+          'ambiguous',
+          `version "${version}" exists under several names; use one of ${matches.map((m) => m.ref).join(', ')}`,
+        );
       const ref = matches[0].ref;
       // Shadow-scoring a model against itself measures nothing and would hide the real comparison.
-      if (as === 'challenger' && reg.champion === ref) throw new ModelError('conflict', `${ref} is the champion; it cannot also be its challenger`, ref);
+      if (as === 'challenger' && reg.champion === ref)
+        throw new ModelError('conflict', `${ref} is the champion; it cannot also be its challenger`, ref);
       const current = this.slots[as];
       let next: Slot<X> | null = null;
       if (current?.ref !== ref) {
@@ -180,7 +193,9 @@ export class ModelServing<X extends object = object> {
         const watcher = watch(this.o.modelsDir, (_ev, file) => {
           if (file === null || file === REGISTRY_FILE) this.nudge('registry file changed');
         });
-        watcher.on('error', (err) => this.o.log.error({ err }, 'registry watch failed; promotions by other processes need a restart or pub/sub'));
+        watcher.on('error', (err) =>
+          this.o.log.error({ err }, 'registry watch failed; promotions by other processes need a restart or pub/sub'),
+        );
         this.stops.push(() => watcher.close());
       } catch (err) {
         this.o.log.error({ err, modelsDir: this.o.modelsDir }, 'cannot watch the models folder');
@@ -224,8 +239,14 @@ export class ModelServing<X extends object = object> {
     this.slots[role] = next;
     if (prev) (prev as { retired: boolean }).retired = true;
     if (next?.model.engineNote)
-      this.o.log.warn({ role, ref: next.ref, engine: next.model.engine, note: next.model.engineNote }, `${role} ${next.ref} serves through the ${next.model.engine} pass`);
-    this.o.log.info({ role, ref: next?.ref ?? null, previous: prev?.ref ?? null, engine: next?.model.engine ?? null }, `${role} ${next ? `now ${next.ref}` : 'cleared'}`);
+      this.o.log.warn(
+        { role, ref: next.ref, engine: next.model.engine, note: next.model.engineNote },
+        `${role} ${next.ref} serves through the ${next.model.engine} pass`,
+      );
+    this.o.log.info(
+      { role, ref: next?.ref ?? null, previous: prev?.ref ?? null, engine: next?.model.engine ?? null },
+      `${role} ${next ? `now ${next.ref}` : 'cleared'}`,
+    );
     this.o.onSwap?.(role, next, prev);
   }
 

@@ -87,7 +87,10 @@ export function treeMargin(c: CompiledTrees, row: ArrayLike<number>): number {
  * added in the same order as in `treeMargin`, so both give the same bits.
  */
 export function treeMargins(c: CompiledTrees, columns: Float64Array, rows: number): Float64Array {
-  if (columns.length !== rows * c.featureCount) throw new RangeError(`the batch has ${columns.length} values; ${rows} rows of ${c.featureCount} features need ${rows * c.featureCount}`);
+  if (columns.length !== rows * c.featureCount)
+    throw new RangeError(
+      `the batch has ${columns.length} values; ${rows} rows of ${c.featureCount} features need ${rows * c.featureCount}`,
+    );
   const out = new Float64Array(rows).fill(c.baseScore);
   for (let k = 0; k < c.roots.length; k++) {
     const root = c.roots[k];

@@ -67,7 +67,9 @@ export function startIntakeWorker(
     onError,
   }) as unknown as Worker<IntakeJobInput, IntakeResult>;
   worker.on('failed', (job, err) => log?.warn({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'intake job failed'));
-  worker.on('completed', (job, r) => log?.debug?.({ job: job.id, scored: r.scored, rejected: r.rejected.length, results: r.results }, 'intake job done'));
+  worker.on('completed', (job, r) =>
+    log?.debug?.({ job: job.id, scored: r.scored, rejected: r.rejected.length, results: r.results }, 'intake job done'),
+  );
   worker.on('closed', () => connection.disconnect());
   return worker;
 }

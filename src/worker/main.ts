@@ -25,11 +25,17 @@ const backend = await initBackend(config.tfBackend);
 const models = new ModelServing({ modelsDir: config.modelsDir, log: logger, roles: ['champion'] });
 await models.reconcile('startup');
 if (!models.champion) {
-  logger.fatal({ modelsDir: config.modelsDir }, 'no champion model could be loaded (see the errors above): train one with npm run train, or promote a bundle');
+  logger.fatal(
+    { modelsDir: config.modelsDir },
+    'no champion model could be loaded (see the errors above): train one with npm run train, or promote a bundle',
+  );
   process.exit(1);
 }
 const runtime = await createCollectionRuntime(config, { log: logger });
-logger.info({ backend, policy: runtime.policy.version, model: models.champion.ref, engine: models.champion.model.engine }, 'worker starting');
+logger.info(
+  { backend, policy: runtime.policy.version, model: models.champion.ref, engine: models.champion.model.engine },
+  'worker starting',
+);
 
 const worker = startIntakeWorker(runtime, config, () => models.requireChampion().model, logger);
 

@@ -24,7 +24,8 @@ export interface IntakeResult {
 /** An `acquire` for a model that never changes under the processor (tests, benchmarks). */
 export const fixedModel =
   (model: LoadedModel): (() => LoadedModel) =>
-  () => model;
+  () =>
+    model;
 
 export interface ProcessorDeps {
   /**
@@ -44,7 +45,9 @@ export function makeIntakeProcessor(deps: ProcessorDeps) {
     const parsed = parseIntakeJob(job.data);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, MAX_REASONS_IN_MESSAGE).map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
-      throw new UnrecoverableError(`invalid intake job ${job.id}: ${issues.join('; ')}${parsed.error.issues.length > MAX_REASONS_IN_MESSAGE ? ` (+${parsed.error.issues.length - MAX_REASONS_IN_MESSAGE} more)` : ''}`);
+      throw new UnrecoverableError(
+        `invalid intake job ${job.id}: ${issues.join('; ')}${parsed.error.issues.length > MAX_REASONS_IN_MESSAGE ? ` (+${parsed.error.issues.length - MAX_REASONS_IN_MESSAGE} more)` : ''}`,
+      );
     }
     return processChunk(parsed.data.snapshots, deps.acquire(), job.id);
   };

@@ -73,7 +73,15 @@ describe('POST /v1/delinquencies with invalid items', () => {
       config: { batchMax: 10, workerBatch: 5 },
     });
     const good = { accountId: 'A1', asOf: '2026-05-12', dpd: 4, outstanding: 1, jurisdiction: 'US', features: {} };
-    const res = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: json, payload: { items: [good, { ...good, dpd: -1, timezone: 'Mars/Base' }] } });
-    expect(res.json().error).toMatchObject({ message: '2 invalid fields', details: [{ path: 'items.1.dpd' }, { path: 'items.1.timezone' }] });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/delinquencies',
+      headers: json,
+      payload: { items: [good, { ...good, dpd: -1, timezone: 'Mars/Base' }] },
+    });
+    expect(res.json().error).toMatchObject({
+      message: '2 invalid fields',
+      details: [{ path: 'items.1.dpd' }, { path: 'items.1.timezone' }],
+    });
   });
 });

@@ -19,7 +19,12 @@ const KEYS = { scorer: 'scorer-key-123', collector: 'collector-key-123', admin: 
 const CAROL = 'carol-key-123';
 const config = loadConfig({
   ARREARS_API_KEYS: JSON.stringify([
-    ...Object.entries(KEYS).map(([role, key]) => ({ name: `${role}-1`, sha256: sha256Hex(key), roles: [role], ...(role === 'collector' ? { collectors: ['alice', 'bob'] } : {}) })),
+    ...Object.entries(KEYS).map(([role, key]) => ({
+      name: `${role}-1`,
+      sha256: sha256Hex(key),
+      roles: [role],
+      ...(role === 'collector' ? { collectors: ['alice', 'bob'] } : {}),
+    })),
     { name: 'carol', sha256: sha256Hex(CAROL), roles: ['collector'] },
   ]),
 });
@@ -94,7 +99,12 @@ describe('POST /v1/delinquencies', () => {
     // A body without `items` is one snapshot: each missing field is named, not "matches no option".
     const empty = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: {} });
     expect(empty.statusCode).toBe(400);
-    expect(empty.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['accountId', 'asOf', 'dpd', 'features', 'jurisdiction', 'outstanding']);
+    expect(
+      empty
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['accountId', 'asOf', 'dpd', 'features', 'jurisdiction', 'outstanding']);
   });
 
   it('refuses a snapshot with more feature keys than the cap, naming the field, before any schema runs', async () => {
@@ -103,13 +113,20 @@ describe('POST /v1/delinquencies', () => {
     const one = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ features }) });
     expect(one.statusCode).toBe(400);
     expect(one.json().error.details).toEqual([{ path: 'features', issue: 'at most 1000 features per snapshot' }]);
-    const batch = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: { items: [body(), body({ accountId: 'A2', features })] } });
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/v1/delinquencies',
+      headers: as('scorer'),
+      payload: { items: [body(), body({ accountId: 'A2', features })] },
+    });
     expect(batch.json().error.details).toEqual([{ path: 'items.1.features', issue: 'at most 1000 features per snapshot' }]);
     expect((await app.collection.queue.getJobCounts('wait')).wait).toBe(0);
   });
 
   it('needs the scorer role', async () => {
-    expect((await app.inject({ method: 'POST', url: '/v1/delinquencies', payload: body() })).json().error.code).toBe('ARREARS_UNAUTHORIZED');
+    expect((await app.inject({ method: 'POST', url: '/v1/delinquencies', payload: body() })).json().error.code).toBe(
+      'ARREARS_UNAUTHORIZED',
+    );
     const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('collector'), payload: body() });
     expect(r.statusCode).toBe(403);
     expect(r.json().error.code).toBe('ARREARS_FORBIDDEN');
@@ -118,7 +135,15 @@ describe('POST /v1/delinquencies', () => {
 
 describe('worklists, claims and outcomes', () => {
   beforeEach(async () => {
-    await app.collection.service.assign([snapshot({ accountId: 'A1', outstanding: 2000 }), snapshot({ accountId: 'A2', outstanding: 1000 })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', noonCDT);
+    await app.collection.service.assign(
+      [snapshot({ accountId: 'A1', outstanding: 2000 }), snapshot({ accountId: 'A2', outstanding: 1000 })],
+      [
+        { pd: 0.45, reasons: [] },
+        { pd: 0.45, reasons: [] },
+      ],
+      'tiny/v1',
+      noonCDT,
+    );
   });
 
   it('GET /v1/worklists gives each queue size', async () => {
@@ -130,12 +155,20 @@ describe('worklists, claims and outcomes', () => {
 
   it('a collector key acts only as itself or the collectors its entry lists', async () => {
     const carol = { 'x-api-key': CAROL };
-    const claim = (headers: Record<string, string>, payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers, payload });
+    const claim = (headers: Record<string, string>, payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers, payload });
     // carol's personal key cannot claim in alice's name: nothing is leased.
     const spoof = await claim(carol, { collectorId: 'alice', n: 1 });
     expect(spoof.statusCode).toBe(403);
-    expect(spoof.json().error).toMatchObject({ code: 'ARREARS_FORBIDDEN', message: expect.stringContaining('may act only as collector "carol"') });
-    expect((await app.inject({ method: 'GET', url: '/v1/worklists', headers: as('collector') })).json().queues.call).toEqual({ ready: 2, waiting: 0, leased: 0 });
+    expect(spoof.json().error).toMatchObject({
+      code: 'ARREARS_FORBIDDEN',
+      message: expect.stringContaining('may act only as collector "carol"'),
+    });
+    expect((await app.inject({ method: 'GET', url: '/v1/worklists', headers: as('collector') })).json().queues.call).toEqual({
+      ready: 2,
+      waiting: 0,
+      leased: 0,
+    });
     // The system key may not act for a collector its entry does not list.
     expect((await claim(as('collector'), { collectorId: 'carol', n: 1 })).statusCode).toBe(403);
 
@@ -145,23 +178,41 @@ describe('worklists, claims and outcomes', () => {
     expect(own.json().items.map((i: { accountId: string }) => i.accountId)).toEqual(['A1']);
     const url = '/v1/worklists/call/items/A1/outcome';
     // Neither alice's system key nor a spoofed body can close carol's lease.
-    const asAlice = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'paid' } } });
+    const asAlice = await app.inject({
+      method: 'POST',
+      url,
+      headers: as('collector'),
+      payload: { collectorId: 'alice', outcome: { type: 'paid' } },
+    });
     expect(asAlice.statusCode).toBe(409);
-    expect((await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'carol', outcome: { type: 'paid' } } })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'carol', outcome: { type: 'paid' } } }))
+        .statusCode,
+    ).toBe(403);
     const done = await app.inject({ method: 'POST', url, headers: carol, payload: { outcome: { type: 'contacted' } } });
     expect(done.statusCode).toBe(200);
     const account = (await app.inject({ method: 'GET', url: '/v1/accounts/A1', headers: carol })).json();
-    expect(account.history.find((h: { event: string }) => h.event === 'outcome')).toMatchObject({ outcome: 'contacted', collector: 'carol', reportedBy: 'carol' });
+    expect(account.history.find((h: { event: string }) => h.event === 'outcome')).toMatchObject({
+      outcome: 'contacted',
+      collector: 'carol',
+      reportedBy: 'carol',
+    });
   });
 
   it('worklist metrics: sizes read from Redis at scrape time, claims and outcomes counted', async () => {
     const carol = { 'x-api-key': CAROL };
     await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: carol, payload: { n: 2 } });
-    await app.inject({ method: 'POST', url: '/v1/worklists/call/items/A1/outcome', headers: carol, payload: { outcome: { type: 'no_answer' } } });
+    await app.inject({
+      method: 'POST',
+      url: '/v1/worklists/call/items/A1/outcome',
+      headers: carol,
+      payload: { outcome: { type: 'no_answer' } },
+    });
     const sizes = (await app.inject({ method: 'GET', url: '/v1/worklists', headers: carol })).json().queues.call;
     expect(sizes.leased).toBe(1);
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    for (const state of ['ready', 'waiting', 'leased']) expect(text).toContain(`arrears_worklist_items{queue="call",state="${state}"} ${sizes[state]}`);
+    for (const state of ['ready', 'waiting', 'leased'])
+      expect(text).toContain(`arrears_worklist_items{queue="call",state="${state}"} ${sizes[state]}`);
     expect(text).toContain('arrears_worklist_claimed_total{queue="call"} 2');
     expect(text).toContain('arrears_worklist_outcomes_total{queue="call",type="no_answer"} 1');
     expect(text).toMatch(/arrears_intake_jobs\{state="wait"\} 0/);
@@ -192,31 +243,65 @@ describe('worklists, claims and outcomes', () => {
   });
 
   it('claim, report, and see the account', async () => {
-    const c = await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: as('collector'), payload: { collectorId: 'alice', n: 1 } });
+    const c = await app.inject({
+      method: 'POST',
+      url: '/v1/worklists/call/claim',
+      headers: as('collector'),
+      payload: { collectorId: 'alice', n: 1 },
+    });
     expect(c.statusCode).toBe(200);
     const [item] = c.json().items;
     expect(item).toMatchObject({ accountId: 'A1', queue: 'call', channel: 'call', leaseUntil: noonCDT + cfg.leaseSeconds * 1000 });
 
     const url = '/v1/worklists/call/items/A1/outcome';
-    const bob = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'bob', outcome: { type: 'paid' } } });
+    const bob = await app.inject({
+      method: 'POST',
+      url,
+      headers: as('collector'),
+      payload: { collectorId: 'bob', outcome: { type: 'paid' } },
+    });
     expect(bob.statusCode).toBe(409);
     expect(bob.json().error.code).toBe('ARREARS_CONFLICT');
 
-    const bad = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: -5 } } });
+    const bad = await app.inject({
+      method: 'POST',
+      url,
+      headers: as('collector'),
+      payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: -5 } },
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['outcome.amount', 'outcome.date']);
+    expect(
+      bad
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['outcome.amount', 'outcome.date']);
 
-    const past = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: 50, date: '2026-01-01' } } });
+    const past = await app.inject({
+      method: 'POST',
+      url,
+      headers: as('collector'),
+      payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: 50, date: '2026-01-01' } },
+    });
     expect(past.statusCode).toBe(400);
     expect(past.json().error.details).toEqual([{ path: 'outcome.date', issue: 'a promise to pay must be dated today or later' }]);
 
-    const ok = await app.inject({ method: 'POST', url, headers: as('collector'), payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: 50, date: '2026-05-20' } } });
+    const ok = await app.inject({
+      method: 'POST',
+      url,
+      headers: as('collector'),
+      payload: { collectorId: 'alice', outcome: { type: 'promise_to_pay', amount: 50, date: '2026-05-20' } },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ accountId: 'A1', state: 'paused' });
 
     const acct = await app.inject({ method: 'GET', url: '/v1/accounts/A1', headers: as('collector') });
     expect(acct.statusCode).toBe(200);
-    expect(acct.json().assignment).toMatchObject({ state: 'paused', promise: { amount: 50, date: '2026-05-20' }, lastOutcome: 'promise_to_pay' });
+    expect(acct.json().assignment).toMatchObject({
+      state: 'paused',
+      promise: { amount: 50, date: '2026-05-20' },
+      lastOutcome: 'promise_to_pay',
+    });
     expect(acct.json().history.map((h: { event: string }) => h.event)).toEqual(['outcome', 'assigned']);
     // The system key reported for alice: the audit names both.
     expect(acct.json().history[0]).toMatchObject({ collector: 'alice', reportedBy: 'collector-1' });
@@ -226,7 +311,12 @@ describe('worklists, claims and outcomes', () => {
     const a = await app.inject({ method: 'GET', url: '/v1/accounts/nobody', headers: as('collector') });
     expect(a.statusCode).toBe(404);
     expect(a.json().error.code).toBe('ARREARS_NOT_FOUND');
-    const o = await app.inject({ method: 'POST', url: '/v1/worklists/call/items/nobody/outcome', headers: as('collector'), payload: { outcome: { type: 'paid' } } });
+    const o = await app.inject({
+      method: 'POST',
+      url: '/v1/worklists/call/items/nobody/outcome',
+      headers: as('collector'),
+      payload: { outcome: { type: 'paid' } },
+    });
     expect(o.statusCode).toBe(404);
     const q = await app.inject({ method: 'POST', url: '/v1/worklists/mail/claim', headers: as('collector'), payload: {} });
     expect(q.statusCode).toBe(400);
@@ -236,7 +326,12 @@ describe('worklists, claims and outcomes', () => {
   it('claims default the collector to the API key name', async () => {
     const c = await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: as('collector'), payload: {} });
     expect(c.json().items).toHaveLength(2);
-    const o = await app.inject({ method: 'POST', url: '/v1/worklists/call/items/A2/outcome', headers: as('collector'), payload: { outcome: { type: 'no_answer' } } });
+    const o = await app.inject({
+      method: 'POST',
+      url: '/v1/worklists/call/items/A2/outcome',
+      headers: as('collector'),
+      payload: { outcome: { type: 'no_answer' } },
+    });
     expect(o.json()).toEqual({ accountId: 'A2', state: 'queued' });
   });
 });
@@ -265,7 +360,9 @@ describe('when Redis is unreachable', () => {
       others.push(a);
       const r = await a.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
       expect(r.statusCode).toBe(503);
-      expect(r.json()).toEqual({ error: { code: 'ARREARS_STORE_UNAVAILABLE', message: 'the worklist store is unavailable; retry later', details: [] } });
+      expect(r.json()).toEqual({
+        error: { code: 'ARREARS_STORE_UNAVAILABLE', message: 'the worklist store is unavailable; retry later', details: [] },
+      });
       expect(r.headers['retry-after']).toBe('5');
     } finally {
       dead.disconnect();
@@ -292,19 +389,38 @@ describe('with an intake worker', () => {
     try {
       const done = new Promise((r) => worker.once('completed', r));
       // The runtime uses the real clock: pick a place where it is contact time now.
-      const places = [['US', 'America/New_York'], ['US', 'Pacific/Honolulu'], ['CN', 'Asia/Shanghai']] as const;
-      const [jurisdiction, timezone] = places.find(([j, tz]) => checkContact({ channel: 'sms', at: Date.now() + 60_000 }, { jurisdiction: j, timezone: tz, flags: {} }, NO_HISTORY).allowed)!;
-      const r = await full.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ accountId: 'Z9', jurisdiction, timezone, asOf: new Date().toISOString().slice(0, 10) }) });
+      const places = [
+        ['US', 'America/New_York'],
+        ['US', 'Pacific/Honolulu'],
+        ['CN', 'Asia/Shanghai'],
+      ] as const;
+      const [jurisdiction, timezone] = places.find(
+        ([j, tz]) =>
+          checkContact({ channel: 'sms', at: Date.now() + 60_000 }, { jurisdiction: j, timezone: tz, flags: {} }, NO_HISTORY).allowed,
+      )!;
+      const r = await full.inject({
+        method: 'POST',
+        url: '/v1/delinquencies',
+        headers: as('scorer'),
+        payload: body({ accountId: 'Z9', jurisdiction, timezone, asOf: new Date().toISOString().slice(0, 10) }),
+      });
       expect(r.statusCode).toBe(202);
       await done;
       const acct = await full.inject({ method: 'GET', url: '/v1/accounts/Z9', headers: as('collector') });
       expect(acct.json().assignment).toMatchObject({ state: 'queued', model: `${model.bundle.name}/${model.bundle.version}` });
-      const bad = await full.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body({ asOf: '12/05/2026' }) });
+      const bad = await full.inject({
+        method: 'POST',
+        url: '/v1/delinquencies',
+        headers: as('scorer'),
+        payload: body({ asOf: '12/05/2026' }),
+      });
       expect(bad.json().error).toMatchObject({ code: 'ARREARS_VALIDATION', details: [{ path: 'asOf' }] });
       expect((await full.inject({ method: 'GET', url: '/admin/queues', headers: as('admin') })).statusCode).toBe(200);
       const doc = await full.inject({ method: 'GET', url: '/docs/json' });
       expect(doc.statusCode).toBe(200);
-      expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/v1/delinquencies', '/v1/worklists/{queue}/claim', '/v1/accounts/{id}']));
+      expect(Object.keys(doc.json().paths)).toEqual(
+        expect.arrayContaining(['/v1/delinquencies', '/v1/worklists/{queue}/claim', '/v1/accounts/{id}']),
+      );
     } finally {
       await worker.close();
     }
@@ -319,7 +435,12 @@ describe('API key entries for collectors', () => {
     );
   });
   it('refuses collector ids that no claim could carry, and accepts "*"', () => {
-    expect(() => loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('dialer', { collectors: ['alice '] })]) })).toThrow(/ARREARS_API_KEYS\.0\.collectors\.0/);
-    expect(loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('dialer', { collectors: ['*', 'bob@agency.example'] })]) }).apiKeys[0].collectors).toEqual(['*', 'bob@agency.example']);
+    expect(() => loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('dialer', { collectors: ['alice '] })]) })).toThrow(
+      /ARREARS_API_KEYS\.0\.collectors\.0/,
+    );
+    expect(
+      loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('dialer', { collectors: ['*', 'bob@agency.example'] })]) }).apiKeys[0]
+        .collectors,
+    ).toEqual(['*', 'bob@agency.example']);
   });
 });

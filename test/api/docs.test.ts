@@ -15,7 +15,12 @@ interface JsonSchema {
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
 }
-type Operation = { operationId?: string; requestBody?: { content: Record<string, { schema: JsonSchema }> }; parameters?: { name: string; in: string; schema: JsonSchema }[]; responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> };
+type Operation = {
+  operationId?: string;
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  parameters?: { name: string; in: string; schema: JsonSchema }[];
+  responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }>;
+};
 
 async function openApi(): Promise<{ paths: Record<string, Record<string, Operation>> }> {
   const app = await build();
@@ -29,7 +34,9 @@ const body = (op: Operation): JsonSchema => op.requestBody!.content['application
 describe('GET /docs/json', () => {
   it('gives every operation a unique operationId', async () => {
     const doc = await openApi();
-    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ where: `${method} ${path}`, id: op.operationId })));
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ where: `${method} ${path}`, id: op.operationId })),
+    );
     expect(ops.length).toBeGreaterThanOrEqual(15);
     expect(ops.filter((o) => !o.id).map((o) => o.where)).toEqual([]);
     expect(new Set(ops.map((o) => o.id)).size).toBe(ops.length);
@@ -45,7 +52,9 @@ describe('GET /docs/json', () => {
     expect(one.properties!.accountId.type).toBe('string');
     expect(one.properties!.dpd.type).toBe('integer');
     expect(one.properties!.features.type).toBe('object');
-    expect(Object.keys(one.properties!.flags.properties!)).toEqual(expect.arrayContaining(['doNotContact', 'dispute', 'bankruptcy', 'deceased', 'hardship', 'cease']));
+    expect(Object.keys(one.properties!.flags.properties!)).toEqual(
+      expect.arrayContaining(['doNotContact', 'dispute', 'bankruptcy', 'deceased', 'hardship', 'cease']),
+    );
     expect(batch.properties!.items.type).toBe('array');
     expect(batch.properties!.items.items!.properties!.dpd.type).toBe('integer');
   });
@@ -60,8 +69,14 @@ describe('GET /docs/json', () => {
     expect(promise.required).toEqual(expect.arrayContaining(['amount', 'date']));
     expect(promise.properties!.amount.type).toBe('number');
     expect(op.parameters!.find((p) => p.name === 'queue')!.schema.enum).toEqual([...QUEUES]);
-    expect(op.responses['200'].content!['application/json'].schema.properties!.state.enum).toEqual(['queued', 'paused', 'blocked', 'resolved']);
-    const claimed = doc.paths['/v1/worklists/{queue}/claim'].post.responses['200'].content!['application/json'].schema.properties!.items.items!;
+    expect(op.responses['200'].content!['application/json'].schema.properties!.state.enum).toEqual([
+      'queued',
+      'paused',
+      'blocked',
+      'resolved',
+    ]);
+    const claimed =
+      doc.paths['/v1/worklists/{queue}/claim'].post.responses['200'].content!['application/json'].schema.properties!.items.items!;
     expect(claimed.properties!.channel.enum).toEqual([...CHANNELS]);
     expect(claimed.properties!.queue.enum).toEqual([...QUEUES]);
   });
@@ -70,7 +85,11 @@ describe('GET /docs/json', () => {
 describe('operationId', () => {
   it('an app whose documented route declares no operationId refuses to start', async () => {
     const prefix = freshPrefix();
-    const app = await buildApp({ config: testConfig({ modelsDir: FIXTURE_MODELS, redisPrefix: prefix }), watchRegistry: false, defaultMetrics: false });
+    const app = await buildApp({
+      config: testConfig({ modelsDir: FIXTURE_MODELS, redisPrefix: prefix }),
+      watchRegistry: false,
+      defaultMetrics: false,
+    });
     try {
       const start = async () => {
         await app.register(async (scope) => {

@@ -10,7 +10,12 @@ import { loadModel } from '../../src/model/load.js';
 import { freshPrefix } from '../helpers/redis.js';
 import { FIXTURE_MODELS, FIXTURE_REF, KEYS, auth, body, build, removeKeys, testConfig } from './helper.js';
 
-const post = (payload: unknown, headers: Record<string, string> = auth('scorer'), url = '/v1/scores') => ({ method: 'POST' as const, url, headers, payload: payload as object });
+const post = (payload: unknown, headers: Record<string, string> = auth('scorer'), url = '/v1/scores') => ({
+  method: 'POST' as const,
+  url,
+  headers,
+  payload: payload as object,
+});
 
 function expectShape(res: { json(): unknown }, code: string) {
   const b = res.json() as { error: { code: string; message: string; details: unknown[] } };
@@ -31,21 +36,36 @@ describe('400: validation names every bad field', () => {
       { path: 'features.grade', issue: 'must be a string or null' },
     ]);
     // JSON cannot spell NaN or Infinity, but 1e999 parses to Infinity and "NaN" is a string: both refused.
-    const inf = await app.inject({ ...post(undefined), payload: '{"features":{"income":1e999,"util":"NaN","grade":"A"}}', headers: { ...auth('scorer'), 'content-type': 'application/json' } });
+    const inf = await app.inject({
+      ...post(undefined),
+      payload: '{"features":{"income":1e999,"util":"NaN","grade":"A"}}',
+      headers: { ...auth('scorer'), 'content-type': 'application/json' },
+    });
     expect(inf.statusCode).toBe(400);
-    expect(expectShape(inf, 'ARREARS_VALIDATION').details.map((d) => (d as { path: string }).path)).toEqual(['features.income', 'features.util']);
+    expect(expectShape(inf, 'ARREARS_VALIDATION').details.map((d) => (d as { path: string }).path)).toEqual([
+      'features.income',
+      'features.util',
+    ]);
   });
 
   it('a body without features, and a borrowerId of the wrong type', async () => {
     const app = await build();
     const res = await app.inject(post({ borrowerId: 12 }));
     expect(res.statusCode).toBe(400);
-    expect(expectShape(res, 'ARREARS_VALIDATION').details.map((d) => (d as { path: string }).path).sort()).toEqual(['borrowerId', 'features']);
+    expect(
+      expectShape(res, 'ARREARS_VALIDATION')
+        .details.map((d) => (d as { path: string }).path)
+        .sort(),
+    ).toEqual(['borrowerId', 'features']);
   });
 
   it('malformed JSON and an empty body', async () => {
     const app = await build();
-    const bad = await app.inject({ ...post(undefined), payload: '{"features": {', headers: { ...auth('scorer'), 'content-type': 'application/json' } });
+    const bad = await app.inject({
+      ...post(undefined),
+      payload: '{"features": {',
+      headers: { ...auth('scorer'), 'content-type': 'application/json' },
+    });
     expect(bad.statusCode).toBe(400);
     expectShape(bad, 'ARREARS_MALFORMED_BODY');
     const empty = await app.inject({ ...post(undefined), payload: '', headers: { ...auth('scorer'), 'content-type': 'application/json' } });
@@ -111,7 +131,11 @@ describe('401 / 403: keys and roles', () => {
 
   it('an app whose route declares no role refuses to start', async () => {
     const prefix = freshPrefix();
-    const app = await buildApp({ config: testConfig({ modelsDir: FIXTURE_MODELS, redisPrefix: prefix }), watchRegistry: false, defaultMetrics: false });
+    const app = await buildApp({
+      config: testConfig({ modelsDir: FIXTURE_MODELS, redisPrefix: prefix }),
+      watchRegistry: false,
+      defaultMetrics: false,
+    });
     try {
       const start = async () => {
         await app.register(async (scope) => {
@@ -251,7 +275,9 @@ describe("Fastify's own errors leave in the common shape, without echoing the UR
     const port = (app.server.address() as { port: number }).port;
     const answer = await rawExchange(port, 'NOT HTTP AT ALL /SECRET\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
-    expect(rawBody(answer)).toEqual({ error: { code: 'ARREARS_MALFORMED_REQUEST', message: 'the request is not valid HTTP', details: [] } });
+    expect(rawBody(answer)).toEqual({
+      error: { code: 'ARREARS_MALFORMED_REQUEST', message: 'the request is not valid HTTP', details: [] },
+    });
     expect(answer).not.toContain('SECRET');
     const huge = await rawExchange(port, `GET /health/live HTTP/1.1\r\nHost: x\r\nx-big: ${'h'.repeat(20_000)}\r\n\r\n`);
     expect(huge).toMatch(/^HTTP\/1\.1 431 /);
@@ -266,12 +292,15 @@ describe('logs', () => {
     const app = await build({ logger });
     await app.inject(post(body({ income: 7777123, util: 0.31, grade: 'B' }, 'BORROWER-SECRET-9')));
     await app.inject(post(body({ income: 'eight-eight-eight', util: 0.31, grade: 'B' }, 'BORROWER-SECRET-9')));
-    await app.inject(post({ items: [body({ income: 7777123, util: 0.31, grade: 'B' }, 'BORROWER-SECRET-9')] }, auth('scorer'), '/v1/scores/batch'));
+    await app.inject(
+      post({ items: [body({ income: 7777123, util: 0.31, grade: 'B' }, 'BORROWER-SECRET-9')] }, auth('scorer'), '/v1/scores/batch'),
+    );
     await app.inject({ method: 'GET', url: '/v1/models/ACCOUNT-SECRET-1', headers: auth('scorer') });
     app.log.info({ borrowerId: 'BORROWER-SECRET-9', features: { income: 7777123 } }, 'a careless log call');
     const all = lines.join('');
     expect(lines.length).toBeGreaterThan(5);
-    for (const secret of ['BORROWER-SECRET-9', '7777123', 'eight-eight-eight', 'ACCOUNT-SECRET-1', KEYS.scorer]) expect(all).not.toContain(secret);
+    for (const secret of ['BORROWER-SECRET-9', '7777123', 'eight-eight-eight', 'ACCOUNT-SECRET-1', KEYS.scorer])
+      expect(all).not.toContain(secret);
     expect(all).toContain('[redacted]');
   });
 });

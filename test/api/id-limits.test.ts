@@ -43,12 +43,22 @@ describe(`account ids at the limit (${MAX_ID_LENGTH} characters)`, () => {
 
   it('an id of the longest allowed length is taken in, claimed, reported and shown, plainly or percent-encoded', async () => {
     expect(longest).toHaveLength(MAX_ID_LENGTH);
-    const intake = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: auth('scorer'), payload: { ...snapshot({ accountId: longest }), features: tinyFeatures(1) } });
+    const intake = await app.inject({
+      method: 'POST',
+      url: '/v1/delinquencies',
+      headers: auth('scorer'),
+      payload: { ...snapshot({ accountId: longest }), features: tinyFeatures(1) },
+    });
     expect(intake.statusCode, intake.body).toBe(202);
     await ctx.svc.assign([snapshot({ accountId: longest })], [{ pd: 0.45, reasons: [] }], 'tiny/v1', noonCDT);
     const claim = await app.inject({ method: 'POST', url: '/v1/worklists/call/claim', headers: auth('collector'), payload: { n: 1 } });
     expect(claim.json().items.map((i: { accountId: string }) => i.accountId)).toEqual([longest]);
-    const outcome = await app.inject({ method: 'POST', url: `/v1/worklists/call/items/${longest}/outcome`, headers: auth('collector'), payload: { outcome: { type: 'no_answer' } } });
+    const outcome = await app.inject({
+      method: 'POST',
+      url: `/v1/worklists/call/items/${longest}/outcome`,
+      headers: auth('collector'),
+      payload: { outcome: { type: 'no_answer' } },
+    });
     expect(outcome.statusCode, outcome.body).toBe(200);
     for (const id of [longest, encode(longest)]) {
       const account = await app.inject({ method: 'GET', url: `/v1/accounts/${id}`, headers: auth('collector') });
@@ -58,14 +68,24 @@ describe(`account ids at the limit (${MAX_ID_LENGTH} characters)`, () => {
   });
 
   it('one character more is a 400 naming the field, on every route, plainly or percent-encoded', async () => {
-    const intake = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: auth('scorer'), payload: { ...snapshot({ accountId: 'A1' }), accountId: tooLong, features: tinyFeatures(1) } });
+    const intake = await app.inject({
+      method: 'POST',
+      url: '/v1/delinquencies',
+      headers: auth('scorer'),
+      payload: { ...snapshot({ accountId: 'A1' }), accountId: tooLong, features: tinyFeatures(1) },
+    });
     expect(intake.statusCode).toBe(400);
     expect(intake.json().error.details.map((d: { path: string }) => d.path)).toEqual(['accountId']);
     for (const id of [tooLong, encode(tooLong)]) {
       const account = await app.inject({ method: 'GET', url: `/v1/accounts/${id}`, headers: auth('collector') });
       expect(account.statusCode, account.body).toBe(400);
       expect(account.json().error).toMatchObject({ code: 'ARREARS_VALIDATION', details: [{ path: 'params.id' }] });
-      const outcome = await app.inject({ method: 'POST', url: `/v1/worklists/call/items/${id}/outcome`, headers: auth('collector'), payload: { outcome: { type: 'no_answer' } } });
+      const outcome = await app.inject({
+        method: 'POST',
+        url: `/v1/worklists/call/items/${id}/outcome`,
+        headers: auth('collector'),
+        payload: { outcome: { type: 'no_answer' } },
+      });
       expect(outcome.statusCode, outcome.body).toBe(400);
       expect(outcome.json().error).toMatchObject({ code: 'ARREARS_VALIDATION', details: [{ path: 'params.accountId' }] });
     }
@@ -73,9 +93,19 @@ describe(`account ids at the limit (${MAX_ID_LENGTH} characters)`, () => {
 
   it('a borrowerId of the longest allowed length is echoed; one more is refused', async () => {
     const features = { income: 5000, util: 0.3, grade: 'B' };
-    const ok = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: { borrowerId: 'b'.repeat(MAX_ID_LENGTH), features } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/scores',
+      headers: auth('scorer'),
+      payload: { borrowerId: 'b'.repeat(MAX_ID_LENGTH), features },
+    });
     expect(ok.json().borrowerId).toHaveLength(MAX_ID_LENGTH);
-    const over = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: { borrowerId: 'b'.repeat(MAX_ID_LENGTH + 1), features } });
+    const over = await app.inject({
+      method: 'POST',
+      url: '/v1/scores',
+      headers: auth('scorer'),
+      payload: { borrowerId: 'b'.repeat(MAX_ID_LENGTH + 1), features },
+    });
     expect(over.json().error.details.map((d: { path: string }) => d.path)).toEqual(['borrowerId']);
   });
 });

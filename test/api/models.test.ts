@@ -10,7 +10,12 @@ import { FIXTURE_REF, FIXTURE_VERSION, addVersion, auth, body, build, readRegist
 const score = (app: Awaited<ReturnType<typeof build>>, features = { income: 5000, util: 0.3, grade: 'B' }) =>
   app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(features) });
 const promoteReq = (app: Awaited<ReturnType<typeof build>>, version: string, as?: 'champion' | 'challenger') =>
-  app.inject({ method: 'POST', url: `/v1/models/${encodeURIComponent(version)}/promote`, headers: auth('admin'), payload: as ? { as } : {} });
+  app.inject({
+    method: 'POST',
+    url: `/v1/models/${encodeURIComponent(version)}/promote`,
+    headers: auth('admin'),
+    payload: as ? { as } : {},
+  });
 
 async function until(cond: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
   const end = Date.now() + ms;
@@ -63,7 +68,9 @@ describe('POST /v1/models/:version/promote', () => {
     expect((await readRegistry(dir)).champion).toBe('tiny/v2');
     expect(old.retired).toBe(true);
     expect(app.models.champion!.retired).toBe(false);
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/arrears_model_info\{role="champion",name="tiny",version="v2"\} 1/);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /arrears_model_info\{role="champion",name="tiny",version="v2"\} 1/,
+    );
   });
 
   it('a request that read the champion before a promotion finishes on that model', async () => {
@@ -77,7 +84,7 @@ describe('POST /v1/models/:version/promote', () => {
     expect(held.retired).toBe(true);
   });
 
-  it('a batch that straddles a promotion finishes on its model without feeding the new champion\'s drift ring', async () => {
+  it("a batch that straddles a promotion finishes on its model without feeding the new champion's drift ring", async () => {
     const dir = await tempModels();
     await addVersion(dir, 'v2', { shift: 1 });
     const app = await build({ modelsDir: dir, config: { batchMax: 1000 } });
@@ -122,7 +129,9 @@ describe('POST /v1/models/:version/promote', () => {
     const results = [];
     for (let wave = 0; !done || wave < 5; wave++) {
       const batch = Array.from({ length: 20 }, (_, i) =>
-        i % 5 === 0 ? app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body(), body(), body()] } }) : score(app),
+        i % 5 === 0
+          ? app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body(), body(), body()] } })
+          : score(app),
       );
       results.push(...(await Promise.all(batch)));
     }
@@ -176,7 +185,9 @@ describe('POST /v1/models/:version/promote', () => {
     const s = await score(app);
     expect(s.statusCode).toBe(200);
     expect(s.json().model.version).toBe(FIXTURE_VERSION);
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/arrears_model_swaps_total\{role="any",result="refused"\} 2/);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /arrears_model_swaps_total\{role="any",result="refused"\} 2/,
+    );
   });
 
   it('the documented command works: no body and no content-type promotes to champion', async () => {
@@ -188,7 +199,12 @@ describe('POST /v1/models/:version/promote', () => {
     expect(res.json()).toEqual({ ref: 'tiny/v2', as: 'champion', previous: FIXTURE_REF });
     // An empty body sent with a JSON content-type means the same.
     await addVersion(dir, 'v3');
-    const typed = await app.inject({ method: 'POST', url: '/v1/models/v3/promote', headers: { ...auth('admin'), 'content-type': 'application/json' }, payload: '' });
+    const typed = await app.inject({
+      method: 'POST',
+      url: '/v1/models/v3/promote',
+      headers: { ...auth('admin'), 'content-type': 'application/json' },
+      payload: '',
+    });
     expect(typed.statusCode, typed.body).toBe(200);
     expect((await readRegistry(dir)).champion).toBe('tiny/v3');
   });
@@ -198,7 +214,10 @@ describe('POST /v1/models/:version/promote', () => {
     const app = await build({ modelsDir: dir });
     const res = await promoteReq(app, FIXTURE_VERSION, 'challenger');
     expect(res.statusCode).toBe(409);
-    expect(res.json().error).toMatchObject({ code: 'ARREARS_CONFLICT', message: `${FIXTURE_REF} is the champion; it cannot also be its challenger` });
+    expect(res.json().error).toMatchObject({
+      code: 'ARREARS_CONFLICT',
+      message: `${FIXTURE_REF} is the champion; it cannot also be its challenger`,
+    });
     expect(await readRegistry(dir)).toMatchObject({ champion: FIXTURE_REF, challenger: null });
     expect(app.models.challenger).toBeNull();
   });
@@ -246,7 +265,12 @@ describe('following promotions made elsewhere', () => {
   it('scores and promotes without Redis: pub/sub is best effort', async () => {
     const dir = await tempModels();
     await addVersion(dir, 'v2', { shift: 1 });
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     dead.on('error', () => {});
     redisClients.push(dead);
     const app = await build({ modelsDir: dir, redis: dead });
@@ -291,9 +315,16 @@ describe('monitoring', () => {
     expect((await promoteReq(app, 'v2', 'challenger')).statusCode).toBe(200);
     for (let i = 0; i < 5; i++) {
       const features = { income: 3000 + i * 200, salary: 3000 + i * 200, util: 0.1 * i, grade: 'ABC'[i % 3] };
-      expect((await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(features) })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(features) })).statusCode).toBe(
+        200,
+      );
     }
-    const batch = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body({ income: 1, salary: 1, util: 0.2, grade: 'A' })] } });
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/v1/scores/batch',
+      headers: auth('scorer'),
+      payload: { items: [body({ income: 1, salary: 1, util: 0.2, grade: 'A' })] },
+    });
     expect(batch.json().results[0].warnings).toContainEqual({ feature: 'salary', issue: 'unknown_feature' });
     await new Promise((r) => setImmediate(r));
     const s = (await app.inject({ method: 'GET', url: '/v1/monitoring/shadow', headers: auth('admin') })).json();

@@ -52,7 +52,12 @@ describe('random JSON bodies never produce a 5xx', () => {
     const app = await build();
     await fc.assert(
       fc.asyncProperty(scoreBody, async (b) => {
-        const res = await app.inject({ method: 'POST', url: '/v1/scores', headers: { ...auth('scorer'), 'content-type': 'application/json' }, payload: JSON.stringify(b) });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/scores',
+          headers: { ...auth('scorer'), 'content-type': 'application/json' },
+          payload: JSON.stringify(b),
+        });
         checkAnswer(res);
       }),
       { numRuns: 400 },
@@ -63,9 +68,15 @@ describe('random JSON bodies never produce a 5xx', () => {
     const app = await build();
     await fc.assert(
       fc.asyncProperty(batchBody, async (b) => {
-        const res = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: { ...auth('scorer'), 'content-type': 'application/json' }, payload: JSON.stringify(b) });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/scores/batch',
+          headers: { ...auth('scorer'), 'content-type': 'application/json' },
+          payload: JSON.stringify(b),
+        });
         checkAnswer(res);
-        if (res.statusCode === 200) expect((res.json() as { results: unknown[] }).results.length).toBe((b as { items: unknown[] }).items.length);
+        if (res.statusCode === 200)
+          expect((res.json() as { results: unknown[] }).results.length).toBe((b as { items: unknown[] }).items.length);
       }),
       { numRuns: 300 },
     );
@@ -75,7 +86,12 @@ describe('random JSON bodies never produce a 5xx', () => {
     const app = await build();
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 200 }), async (s) => {
-        const res = await app.inject({ method: 'POST', url: '/v1/scores', headers: { ...auth('scorer'), 'content-type': 'application/json' }, payload: s });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/scores',
+          headers: { ...auth('scorer'), 'content-type': 'application/json' },
+          payload: s,
+        });
         checkAnswer(res);
       }),
       { numRuns: 200 },
@@ -84,21 +100,47 @@ describe('random JSON bodies never produce a 5xx', () => {
 });
 
 /** Ids of every length that matters: empty, at and around each limit, and far past the router's. */
-const LENGTHS = [0, 1, MAX_ID_LENGTH - 1, MAX_ID_LENGTH, MAX_ID_LENGTH + 1, MAX_VERSION_LENGTH, MAX_VERSION_LENGTH + 1, MAX_PARAM_LENGTH / 3, MAX_PARAM_LENGTH - 1, MAX_PARAM_LENGTH, MAX_PARAM_LENGTH + 1, 5_000];
+const LENGTHS = [
+  0,
+  1,
+  MAX_ID_LENGTH - 1,
+  MAX_ID_LENGTH,
+  MAX_ID_LENGTH + 1,
+  MAX_VERSION_LENGTH,
+  MAX_VERSION_LENGTH + 1,
+  MAX_PARAM_LENGTH / 3,
+  MAX_PARAM_LENGTH - 1,
+  MAX_PARAM_LENGTH,
+  MAX_PARAM_LENGTH + 1,
+  5_000,
+];
 const percent = (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`;
 /** A path segment: an id of a limit length (plain or percent-encoded), or junk with broken escapes. */
 const segment = fc.oneof(
-  fc.record({ n: fc.constantFrom(...LENGTHS), c: fc.constantFrom('a', 'Z', '9', '-', '.', '_', ':', ' '), encode: fc.boolean() }).map(({ n, c, encode }) => {
-    const raw = c.repeat(n);
-    return encode ? [...raw].map(percent).join('') : encodeURIComponent(raw);
-  }),
   fc
-    .array(fc.oneof(fc.constantFrom('%', '%E0', '%A', '%zz', '%00', '%2F', '%C3%28', '..', '/', 'a', '%25'), fc.string({ maxLength: 3 }).map(encodeURIComponent)), { maxLength: 12 })
+    .record({ n: fc.constantFrom(...LENGTHS), c: fc.constantFrom('a', 'Z', '9', '-', '.', '_', ':', ' '), encode: fc.boolean() })
+    .map(({ n, c, encode }) => {
+      const raw = c.repeat(n);
+      return encode ? [...raw].map(percent).join('') : encodeURIComponent(raw);
+    }),
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('%', '%E0', '%A', '%zz', '%00', '%2F', '%C3%28', '..', '/', 'a', '%25'),
+        fc.string({ maxLength: 3 }).map(encodeURIComponent),
+      ),
+      { maxLength: 12 },
+    )
     .map((parts) => parts.join('')),
 );
 const routes = [
   (id: string) => ({ method: 'GET' as const, url: `/v1/accounts/${id}`, role: 'collector' as const }),
-  (id: string) => ({ method: 'POST' as const, url: `/v1/worklists/call/items/${id}/outcome`, role: 'collector' as const, payload: { outcome: { type: 'no_answer' } } }),
+  (id: string) => ({
+    method: 'POST' as const,
+    url: `/v1/worklists/call/items/${id}/outcome`,
+    role: 'collector' as const,
+    payload: { outcome: { type: 'no_answer' } },
+  }),
   (id: string) => ({ method: 'GET' as const, url: `/v1/models/${id}`, role: 'scorer' as const }),
   (id: string) => ({ method: 'POST' as const, url: `/v1/models/${id}/promote`, role: 'admin' as const, payload: { as: 'challenger' } }),
   (id: string) => ({ method: 'POST' as const, url: `/v1/worklists/${id}/claim`, role: 'collector' as const, payload: { n: 1 } }),
@@ -144,24 +186,35 @@ describe('URLs, ids at every length limit and feature-key floods never produce a
       for (let i = 0; i < n; i++) f[`k${i}`] = i;
       return f;
     });
-    const snapshot = (f: Record<string, unknown>, i: number) => ({ accountId: `P${i}`, asOf: '2026-05-12', dpd: 30, outstanding: 10, jurisdiction: 'US', features: f });
+    const snapshot = (f: Record<string, unknown>, i: number) => ({
+      accountId: `P${i}`,
+      asOf: '2026-05-12',
+      dpd: 30,
+      outstanding: 10,
+      jurisdiction: 'US',
+      features: f,
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(features, { minLength: 1, maxLength: 4 }), fc.constantFrom('one', 'batch', 'snapshot', 'snapshots'), async (all, kind) => {
-        const fs = kind === 'one' || kind === 'snapshot' ? all.slice(0, 1) : all;
-        const req =
-          kind === 'one'
-            ? { url: '/v1/scores', payload: { features: fs[0] } }
-            : kind === 'batch'
-              ? { url: '/v1/scores/batch', payload: { items: fs.map((f) => ({ features: f })) } }
-              : kind === 'snapshot'
-                ? { url: '/v1/delinquencies', payload: snapshot(fs[0], 0) }
-                : { url: '/v1/delinquencies', payload: { items: fs.map(snapshot) } };
-        const res = await a.inject({ method: 'POST', ...req, headers: auth('scorer') });
-        checkAnswer(res);
-        const over = fs.some((f) => Object.keys(f).length > 30);
-        if (kind === 'one' || kind === 'batch' || over) expect(res.statusCode).toBe(over ? 400 : 200);
-        if (over) expect(res.json().error.details.every((d: { path: string }) => /(^|\.)features$/.test(d.path))).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.array(features, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('one', 'batch', 'snapshot', 'snapshots'),
+        async (all, kind) => {
+          const fs = kind === 'one' || kind === 'snapshot' ? all.slice(0, 1) : all;
+          const req =
+            kind === 'one'
+              ? { url: '/v1/scores', payload: { features: fs[0] } }
+              : kind === 'batch'
+                ? { url: '/v1/scores/batch', payload: { items: fs.map((f) => ({ features: f })) } }
+                : kind === 'snapshot'
+                  ? { url: '/v1/delinquencies', payload: snapshot(fs[0], 0) }
+                  : { url: '/v1/delinquencies', payload: { items: fs.map(snapshot) } };
+          const res = await a.inject({ method: 'POST', ...req, headers: auth('scorer') });
+          checkAnswer(res);
+          const over = fs.some((f) => Object.keys(f).length > 30);
+          if (kind === 'one' || kind === 'batch' || over) expect(res.statusCode).toBe(over ? 400 : 200);
+          if (over) expect(res.json().error.details.every((d: { path: string }) => /(^|\.)features$/.test(d.path))).toBe(true);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -26,13 +26,23 @@ describe('POST /v1/scores', () => {
     // From the fixture bundle's tables: util 0.8 sits in the riskiest util bin (WoE 1.06 against a best of
     // -0.83, coef 1.76: gap 3.33), grade C is the riskiest grade (0.30 vs -0.24, coef 1.49: gap 0.81) and
     // income 2,000 the riskiest income bin (0.20 vs -0.08, coef 1.20: gap 0.34).
-    const risky = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body({ income: 2000, util: 0.8, grade: 'C' }) });
+    const risky = await app.inject({
+      method: 'POST',
+      url: '/v1/scores',
+      headers: auth('scorer'),
+      payload: body({ income: 2000, util: 0.8, grade: 'C' }),
+    });
     const r = risky.json();
     expect(r.tier).toBe('F');
     expect(r.reasons.map((x: { code: string }) => x.code)).toEqual(['RC_UTIL', 'RC_GRADE', 'RC_INCOME']);
     expect(r.reasons[0]).toEqual({ code: 'RC_UTIL', feature: 'util', text: 'util indicates higher risk' });
     // Every feature at its safest attribute: nothing raised the risk, so no reasons.
-    const safe = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body({ income: null, util: -1, grade: 'A' }) });
+    const safe = await app.inject({
+      method: 'POST',
+      url: '/v1/scores',
+      headers: auth('scorer'),
+      payload: body({ income: null, util: -1, grade: 'A' }),
+    });
     expect(safe.json().reasons).toEqual([]);
     expect(safe.json().pd).toBeLessThan(r.pd);
     expect(safe.json().score).toBeGreaterThan(r.score);
@@ -106,7 +116,12 @@ describe('POST /v1/scores/batch', () => {
 
   it('refuses more items than the configured maximum, naming the field', async () => {
     const app = await build({ config: { batchMax: 3 } });
-    const res = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body(), body(), body(), body()] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/scores/batch',
+      headers: auth('scorer'),
+      payload: { items: [body(), body(), body(), body()] },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('ARREARS_VALIDATION');
     expect(res.json().error.details).toEqual([{ path: 'items', issue: 'at most 3 items per batch' }]);
@@ -124,7 +139,10 @@ describe('how many feature keys a request may carry', () => {
     const app = await build({ config: { maxFeatureKeys: 40 } });
     const over = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(38)) });
     expect(over.statusCode).toBe(400);
-    expect(over.json().error).toMatchObject({ code: 'ARREARS_VALIDATION', details: [{ path: 'features', issue: 'at most 40 features per borrower' }] });
+    expect(over.json().error).toMatchObject({
+      code: 'ARREARS_VALIDATION',
+      details: [{ path: 'features', issue: 'at most 40 features per borrower' }],
+    });
     const at = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(37)) });
     expect(at.statusCode).toBe(200);
     const unknown = at.json().warnings.filter((w: { issue: string }) => w.issue === 'unknown_feature');
@@ -133,10 +151,20 @@ describe('how many feature keys a request may carry', () => {
 
   it('POST /v1/scores/batch: an item over the cap refuses the request, naming the item; items under it still report unknown features', async () => {
     const app = await build({ config: { maxFeatureKeys: 40 } });
-    const over = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body(), body(withUnknown(100)), body()] } });
+    const over = await app.inject({
+      method: 'POST',
+      url: '/v1/scores/batch',
+      headers: auth('scorer'),
+      payload: { items: [body(), body(withUnknown(100)), body()] },
+    });
     expect(over.statusCode).toBe(400);
     expect(over.json().error.details).toEqual([{ path: 'items.1.features', issue: 'at most 40 features per borrower' }]);
-    const ok = await app.inject({ method: 'POST', url: '/v1/scores/batch', headers: auth('scorer'), payload: { items: [body(), body(withUnknown(2))] } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/scores/batch',
+      headers: auth('scorer'),
+      payload: { items: [body(), body(withUnknown(2))] },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().results[1].warnings).toEqual([
       { feature: 'extra_0', issue: 'unknown_feature' },
@@ -146,7 +174,9 @@ describe('how many feature keys a request may carry', () => {
 
   it('the default cap is 1,000 keys', async () => {
     const app = await build();
-    expect((await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(997)) })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(997)) })).statusCode,
+    ).toBe(200);
     const over = await app.inject({ method: 'POST', url: '/v1/scores', headers: auth('scorer'), payload: body(withUnknown(998)) });
     expect(over.json().error.details).toEqual([{ path: 'features', issue: 'at most 1000 features per borrower' }]);
   });

@@ -35,7 +35,9 @@ function open(port: number, first: string): { socket: Socket; closed: Promise<st
 }
 
 describe('request and connection timeouts', () => {
-  it('a body that trickles in slower than the request timeout gets a 408 in the common shape and the connection closed', { timeout: 30_000 }, async () => {
+  it('a body that trickles in slower than the request timeout gets a 408 in the common shape and the connection closed', {
+    timeout: 30_000,
+  }, async () => {
     const port = await listening({ requestTimeoutMs: 400, connectionTimeoutMs: 20_000 });
     const headers = `POST /v1/scores HTTP/1.1\r\nHost: x\r\nx-api-key: ${auth('scorer')['x-api-key']}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"features":`;
     const { socket, closed } = open(port, headers);
@@ -56,6 +58,9 @@ describe('request and connection timeouts', () => {
 
   it('defaults: 30 s per request, 60 s of silence per connection; both read from the environment', () => {
     expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000 });
-    expect(loadConfig({ ARREARS_REQUEST_TIMEOUT_MS: '5000', ARREARS_CONNECTION_TIMEOUT_MS: '7000' })).toMatchObject({ requestTimeoutMs: 5_000, connectionTimeoutMs: 7_000 });
+    expect(loadConfig({ ARREARS_REQUEST_TIMEOUT_MS: '5000', ARREARS_CONNECTION_TIMEOUT_MS: '7000' })).toMatchObject({
+      requestTimeoutMs: 5_000,
+      connectionTimeoutMs: 7_000,
+    });
   });
 });

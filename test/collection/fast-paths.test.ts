@@ -17,9 +17,18 @@ describe('canonicalJson (the inputs hash)', () => {
   });
 
   it('is the reference definition on odd values too (array-index keys, undefined, dates, -0, NaN, nesting)', () => {
-    const odd = fc.oneof(fc.constantFrom(undefined, Number.NaN, -0, Infinity, new Date(0), '__proto__', '0', '10', '1e3'), fc.double(), fc.string());
+    const odd = fc.oneof(
+      fc.constantFrom(undefined, Number.NaN, -0, Infinity, new Date(0), '__proto__', '0', '10', '1e3'),
+      fc.double(),
+      fc.string(),
+    );
     const tree = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, odd, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('0', '7', '01', 'b', 'a')), tie('node'), { maxKeys: 5 })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        odd,
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('0', '7', '01', 'b', 'a')), tie('node'), { maxKeys: 5 }),
+      ),
     })).node;
     fc.assert(
       fc.property(tree, (v) => {

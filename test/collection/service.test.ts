@@ -30,7 +30,12 @@ afterEach(async () => {
 });
 
 const assign = (snaps: ReturnType<typeof snapshot>[], pds: number[], now = noonCDT) =>
-  ctx.svc.assign(snaps, pds.map((pd) => ({ pd, reasons: [{ code: 'R1' }] })), MODEL, now);
+  ctx.svc.assign(
+    snaps,
+    pds.map((pd) => ({ pd, reasons: [{ code: 'R1' }] })),
+    MODEL,
+    now,
+  );
 
 describe('assignment', () => {
   it('puts a contactable account on its queue, once per (accountId, asOf)', async () => {
@@ -46,7 +51,14 @@ describe('assignment', () => {
     await assign([snapshot({ flags: { hardship: true } })], [0.45]);
     const [[, flat]] = await redis.xrange(ctx.store.keys.audit, '-', '+');
     const e = Object.fromEntries(flat.reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]]]), []));
-    expect(e).toMatchObject({ event: 'assign', accountId: 'A1', asOf: '2026-05-12', model: MODEL, policy: ctx.policy.version, state: 'queued' });
+    expect(e).toMatchObject({
+      event: 'assign',
+      accountId: 'A1',
+      asOf: '2026-05-12',
+      model: MODEL,
+      policy: ctx.policy.version,
+      state: 'queued',
+    });
     expect(e.inputsHash).toMatch(/^[0-9a-f]{64}$/);
     expect(['champion', 'digital-first']).toContain(e.variant);
     expect(JSON.parse(e.decision)).toMatchObject({ queue: 'digital', channel: 'sms', override: 'hardship' });
@@ -68,7 +80,13 @@ describe('assignment', () => {
       const p = freshPrefix();
       const store = new WorklistStore({ redis, prefix: p, assignBatch });
       const svc = new CollectionService(store, defaultPolicy(), 15 * 60_000);
-      const go = (snaps: ReturnType<typeof snapshot>[], now = noonCDT) => svc.assign(snaps, snaps.map((_, i) => ({ pd: 0.1 + i / 20, reasons: [{ code: `R${i}` }] })), MODEL, now);
+      const go = (snaps: ReturnType<typeof snapshot>[], now = noonCDT) =>
+        svc.assign(
+          snaps,
+          snaps.map((_, i) => ({ pd: 0.1 + i / 20, reasons: [{ code: `R${i}` }] })),
+          MODEL,
+          now,
+        );
       await go(['L', 'C', 'U', 'S'].map((accountId) => snapshot({ accountId, asOf: '2026-05-11' })));
       await svc.claim('call', 'c1', 5, noonCDT);
       await svc.recordOutcome('call', 'C', 'c1', { type: 'cease' }, noonCDT);
@@ -103,7 +121,10 @@ describe('assignment', () => {
   });
 
   it('bankruptcy goes to the legal queue; deceased is held off every queue', async () => {
-    await assign([snapshot({ accountId: 'B', flags: { bankruptcy: true } }), snapshot({ accountId: 'D', flags: { deceased: true } })], [0.45, 0.45]);
+    await assign(
+      [snapshot({ accountId: 'B', flags: { bankruptcy: true } }), snapshot({ accountId: 'D', flags: { deceased: true } })],
+      [0.45, 0.45],
+    );
     const sizes = await ctx.store.sizes();
     expect(sizes.legal.ready).toBe(1);
     expect(sizes.call).toEqual({ ready: 0, waiting: 0, leased: 0 });
@@ -116,7 +137,10 @@ describe('assignment', () => {
 describe('claim', () => {
   it('leases the highest expected loss first, and never the same item to two collectors', async () => {
     const snaps = [1, 2, 3, 4, 5, 6].map((i) => snapshot({ accountId: `A${i}`, outstanding: i * 1000 }));
-    await assign(snaps, snaps.map(() => 0.45));
+    await assign(
+      snaps,
+      snaps.map(() => 0.45),
+    );
     expect((await ctx.svc.claim('call', 'c1', 2, noonCDT)).map((i) => i.accountId)).toEqual(['A6', 'A5']);
     const [c2, c3] = await Promise.all([ctx.svc.claim('call', 'c2', 3, noonCDT), ctx.svc.claim('call', 'c3', 3, noonCDT)]);
     const rest = [...c2, ...c3].map((i) => i.accountId);
@@ -133,7 +157,10 @@ describe('claim', () => {
     const again = await ctx.svc.claim('call', 'c2', 1, noonCDT + ctx.svc.leaseMs + 1);
     expect(again.map((i) => i.accountId)).toEqual(['A1']);
     // The first collector lost the lease: its outcome is refused.
-    expect(await ctx.svc.recordOutcome('call', 'A1', 'c1', { type: 'contacted' }, noonCDT + ctx.svc.leaseMs + 2)).toEqual({ ok: false, reason: 'not_leased' });
+    expect(await ctx.svc.recordOutcome('call', 'A1', 'c1', { type: 'contacted' }, noonCDT + ctx.svc.leaseMs + 2)).toEqual({
+      ok: false,
+      reason: 'not_leased',
+    });
   });
 
   it('an item that becomes non-contactable before the claim is released to wait, with an audit entry', async () => {
@@ -148,7 +175,13 @@ describe('claim', () => {
 
   it('US: the 8th call attempt in 7 days is not handed out', async () => {
     await assign([snapshot()], [0.45]);
-    await recordExternalContacts(redis, ctx.store.keys, 'A1', Array.from({ length: 7 }, (_, i) => ({ kind: 'attempt' as const, at: noonCDT - (i + 1) * 12 * H, agency: 'other' })), noonCDT);
+    await recordExternalContacts(
+      redis,
+      ctx.store.keys,
+      'A1',
+      Array.from({ length: 7 }, (_, i) => ({ kind: 'attempt' as const, at: noonCDT - (i + 1) * 12 * H, agency: 'other' })),
+      noonCDT,
+    );
     expect(await ctx.svc.claim('call', 'c1', 1, noonCDT)).toEqual([]);
     const acct = await ctx.svc.account('A1');
     expect(acct!.history[0]).toMatchObject({ event: 'blocked', reasons: ['CALL_ATTEMPT_CAP'] });
@@ -157,7 +190,13 @@ describe('claim', () => {
   it('CN: the 4th connected call of the day, counted across agencies, is not handed out', async () => {
     const noonSH = Date.parse('2026-06-01T04:00:00Z');
     await assign([snapshot({ jurisdiction: 'CN', timezone: 'Asia/Shanghai', asOf: '2026-06-01' })], [0.45], noonSH);
-    await recordExternalContacts(redis, ctx.store.keys, 'A1', [1, 2, 3].map((i) => ({ kind: 'connected' as const, at: noonSH - i * H, agency: `agency-${i}` })), noonSH);
+    await recordExternalContacts(
+      redis,
+      ctx.store.keys,
+      'A1',
+      [1, 2, 3].map((i) => ({ kind: 'connected' as const, at: noonSH - i * H, agency: `agency-${i}` })),
+      noonSH,
+    );
     expect(await ctx.svc.claim('call', 'c1', 1, noonSH)).toEqual([]);
     expect((await ctx.svc.account('A1'))!.assignment.notBefore).toBe(Date.parse('2026-06-02T00:00:00Z'));
   });
@@ -209,13 +248,18 @@ describe('outcomes', () => {
   it('a promise dated in the past is refused', async () => {
     await assign([snapshot()], [0.45]);
     await claimOne();
-    await expect(ctx.svc.recordOutcome('call', 'A1', 'c1', { type: 'promise_to_pay', amount: 10, date: '2026-05-01' }, noonCDT)).rejects.toThrow(/today or later/);
+    await expect(
+      ctx.svc.recordOutcome('call', 'A1', 'c1', { type: 'promise_to_pay', amount: 10, date: '2026-05-01' }, noonCDT),
+    ).rejects.toThrow(/today or later/);
   });
 
   it('paid: resolved and off every queue', async () => {
     await assign([snapshot()], [0.45]);
     await claimOne();
-    expect(await ctx.svc.recordOutcome('call', 'A1', 'c1', { type: 'paid', amount: 1000 }, noonCDT)).toEqual({ ok: true, state: 'resolved' });
+    expect(await ctx.svc.recordOutcome('call', 'A1', 'c1', { type: 'paid', amount: 1000 }, noonCDT)).toEqual({
+      ok: true,
+      state: 'resolved',
+    });
     expect((await ctx.store.sizes()).call).toEqual({ ready: 0, waiting: 0, leased: 0 });
   });
 
@@ -236,7 +280,7 @@ describe('outcomes', () => {
     expect(await assign([snapshot({ asOf: '2026-05-14', flags: { dispute: false } })], [0.45], noonCDT + 2 * D)).toEqual(['queued']);
   });
 
-  it('only the lease holder can report, on the item\'s own queue', async () => {
+  it("only the lease holder can report, on the item's own queue", async () => {
     await assign([snapshot()], [0.45]);
     await claimOne();
     expect(await ctx.svc.recordOutcome('call', 'A1', 'intruder', { type: 'paid' }, noonCDT)).toEqual({ ok: false, reason: 'not_leased' });

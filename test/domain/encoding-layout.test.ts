@@ -18,7 +18,14 @@ const numeric: NumericState = {
   scale: 8,
   knots: [0, 5, 20, 90],
 };
-const categorical: CategoricalState = { kind: 'categorical', name: 'channel', categories: ['web', 'branch'], woe: [0.1, -0.2], otherWoe: 0.05, missingWoe: 0.3 };
+const categorical: CategoricalState = {
+  kind: 'categorical',
+  name: 'channel',
+  categories: ['web', 'branch'],
+  woe: [0.1, -0.2],
+  otherWoe: 0.05,
+  missingWoe: 0.3,
+};
 const states: FeatureState[] = [numeric, categorical, { ...numeric, name: 'age', specials: [] }];
 
 /** The roles of the columns `encodeFeature` sets to non-zero for one value, WoE aside. */

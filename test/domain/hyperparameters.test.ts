@@ -40,7 +40,9 @@ describe('the training block of a dataset config', () => {
     const cfg = DatasetConfig.parse({ ...base, training: { scaling: { pdo: 40 }, network: { candidates: [{ hidden: [16] }] } } });
     expect(cfg.training.scaling).toEqual({ ...DEFAULT_HYPERPARAMETERS.scaling, pdo: 40 });
     expect(cfg.training.binning).toEqual(DEFAULT_HYPERPARAMETERS.binning);
-    expect(cfg.training.network.candidates).toEqual([{ hidden: [16], dropout: 0, l2: 0, learningRate: 1e-3, batchSize: 1024, maxEpochs: 40, patience: 4 }]);
+    expect(cfg.training.network.candidates).toEqual([
+      { hidden: [16], dropout: 0, l2: 0, learningRate: 1e-3, batchSize: 1024, maxEpochs: 40, patience: 4 },
+    ]);
   });
 
   it('does not share the default candidates between configs', () => {

@@ -139,14 +139,17 @@ describe('US, Regulation F', () => {
       offset: (d: string) => (d < '2026-03-08' ? '-05:00' : '-04:00'),
       clean: [],
     },
-  ])('a rolling 7-in-7 across midnight and the DST change ($name): the 8th call in the window is caught', ({ days, first, offset, clean }) => {
-    // Every pair of consecutive calls straddles a local midnight.
-    const times = [first, '08:05', '08:05', '08:05', '08:05', '08:05', '08:05'];
-    const log = days.map((d, i) => entry(`${d}T${times[i]}:00${offset(d)}`));
-    expect(flagged(log)).toEqual(clean);
-    log.push(entry(`${days[6]}T20:55:00${offset(days[6])}`));
-    expect(flagged(log)).toEqual([...clean, [7, 'US_CALL_FREQUENCY']]);
-  });
+  ])(
+    'a rolling 7-in-7 across midnight and the DST change ($name): the 8th call in the window is caught',
+    ({ days, first, offset, clean }) => {
+      // Every pair of consecutive calls straddles a local midnight.
+      const times = [first, '08:05', '08:05', '08:05', '08:05', '08:05', '08:05'];
+      const log = days.map((d, i) => entry(`${d}T${times[i]}:00${offset(d)}`));
+      expect(flagged(log)).toEqual(clean);
+      log.push(entry(`${days[6]}T20:55:00${offset(days[6])}`));
+      expect(flagged(log)).toEqual([...clean, [7, 'US_CALL_FREQUENCY']]);
+    },
+  );
 
   it('the window is 7 local calendar days, not 168 hours: a call on day 8 is fine though fewer than 168 hours passed', () => {
     // Mon Oct 27 20:30 EDT to Mon Nov 3 09:00 EST is 157.5 hours, but Oct 27 is outside Oct 28 .. Nov 3.
@@ -203,7 +206,10 @@ describe('rules that apply everywhere', () => {
     const kind = channel === 'call' ? 'attempt' : channel === 'field' ? 'visit' : 'message';
     for (const jurisdiction of ['US', 'CN', 'GB']) {
       const timezone = { US: NY, CN: 'Asia/Shanghai', GB: 'Europe/London' }[jurisdiction];
-      expect(rules([entry('2026-05-05T12:00:00Z', { jurisdiction, timezone, channel, kind, flags })]).filter((r) => !r.startsWith(jurisdiction)), jurisdiction).toEqual([rule]);
+      expect(
+        rules([entry('2026-05-05T12:00:00Z', { jurisdiction, timezone, channel, kind, flags })]).filter((r) => !r.startsWith(jurisdiction)),
+        jurisdiction,
+      ).toEqual([rule]);
     }
   });
 
@@ -224,7 +230,12 @@ describe('the log', () => {
       entry('2026-04-08T12:00:00-04:00'),
     ];
     const expected = checkContactLog(log).violations.map((v) => [v.at, v.rule]);
-    expect(expected.map((v) => v[1])).toEqual(['US_CALL_FREQUENCY', 'US_CALL_FREQUENCY', 'US_CALL_FREQUENCY', 'US_CALL_AFTER_CONVERSATION']);
+    expect(expected.map((v) => v[1])).toEqual([
+      'US_CALL_FREQUENCY',
+      'US_CALL_FREQUENCY',
+      'US_CALL_FREQUENCY',
+      'US_CALL_AFTER_CONVERSATION',
+    ]);
     const shuffled = shuffle([...log], mulberry32(11));
     expect(checkContactLog(shuffled).violations.map((v) => [v.at, v.rule])).toEqual(expected);
   });
@@ -237,7 +248,11 @@ describe('the log', () => {
   it.each([
     { name: 'an unknown time zone', over: { timezone: 'Mars/Olympus' }, message: 'entry 0, timezone: not an IANA time zone' },
     { name: 'an instant without a zone', over: { at: '2026-01-15T21:30:00' }, message: 'entry 0, at: must be epoch milliseconds' },
-    { name: 'a call that is a message', over: { kind: 'message' }, message: 'entry 0, kind: a call is an attempt, connected or a conversation' },
+    {
+      name: 'a call that is a message',
+      over: { kind: 'message' },
+      message: 'entry 0, kind: a call is an attempt, connected or a conversation',
+    },
     { name: 'a lower-case jurisdiction', over: { jurisdiction: 'us' }, message: 'entry 0, jurisdiction' },
     { name: 'a misspelt flag', over: { flags: { ceased: true } as never }, message: 'entry 0, flags' },
     { name: 'a missing account', over: { accountId: undefined }, message: 'entry 0, accountId' },

@@ -43,7 +43,12 @@ describe('Wilson score interval', () => {
   ])('%i/%i = [%f, %f] (published)', (x, n, lower, upper) => interval(wilson(x, n), lower, upper));
 
   it('its bounds solve the score equation |p̂ - π| = z·√(π(1-π)/n), and 0 and n give exactly 0 and 1', () => {
-    for (const [x, n] of [[1, 3], [7, 19], [50, 51], [3, 1000]]) {
+    for (const [x, n] of [
+      [1, 3],
+      [7, 19],
+      [50, 51],
+      [3, 1000],
+    ]) {
       const w = wilson(x, n);
       for (const pi of [w.lower!, w.upper!]) expect(Math.abs(x / n - pi)).toBeCloseTo(Z95 * Math.sqrt((pi * (1 - pi)) / n), 12);
     }
@@ -123,8 +128,24 @@ const F = (s: string): Flags => ({
   cured: s.includes('U'),
   rolled: s.includes('L'),
 });
-const many = (k: number, variant: string, flags: string, recovered: number, contacts: number, policyVersion = 'p1', late = false): ResultRecordInput[] =>
-  Array.from({ length: k }, () => ({ variant, policyVersion, queue: late ? 'digital' : 'call', bucket: late ? '31-60' : '1-30', ...F(flags), recovered, contacts }));
+const many = (
+  k: number,
+  variant: string,
+  flags: string,
+  recovered: number,
+  contacts: number,
+  policyVersion = 'p1',
+  late = false,
+): ResultRecordInput[] =>
+  Array.from({ length: k }, () => ({
+    variant,
+    policyVersion,
+    queue: late ? 'digital' : 'call',
+    bucket: late ? '31-60' : '1-30',
+    ...F(flags),
+    recovered,
+    contacts,
+  }));
 
 const history = shuffle(
   [
@@ -149,7 +170,8 @@ const history = shuffle(
 
 describe('strategy results on the seeded history', () => {
   const results = strategyResults(history, { champion: 'a' });
-  const arm = (policyVersion: string, variant: string) => results.groups.find((g) => g.key.policyVersion === policyVersion && g.key.variant === variant)!.metrics;
+  const arm = (policyVersion: string, variant: string) =>
+    results.groups.find((g) => g.key.policyVersion === policyVersion && g.key.variant === variant)!.metrics;
 
   it('one group per policy version x variant, in a stable order, and one comparison (p2 has one arm)', () => {
     expect(results.groups.map((g) => g.key)).toEqual([
@@ -235,7 +257,13 @@ describe('strategy results on the seeded history', () => {
 
   it('slices by queue and DPD bucket; an all-zero slice has zero-width intervals and a null kept rate, not NaN', () => {
     const sliced = strategyResults(history, { champion: 'a', by: ['queue', 'bucket'] });
-    expect(sliced.groups.map((g) => Object.values(g.key).join('/'))).toEqual(['p1/a/call/1-30', 'p1/b/call/1-30', 'p1/a/digital/31-60', 'p1/b/digital/31-60', 'p2/a/call/1-30']);
+    expect(sliced.groups.map((g) => Object.values(g.key).join('/'))).toEqual([
+      'p1/a/call/1-30',
+      'p1/b/call/1-30',
+      'p1/a/digital/31-60',
+      'p1/b/digital/31-60',
+      'p2/a/call/1-30',
+    ]);
     expect(sliced.comparisons.map((c) => Object.values(c.key).join('/'))).toEqual(['p1/call/1-30', 'p1/digital/31-60']);
     const late = sliced.comparisons[1].differences;
     // 0/7 - 0/16: D = 0; upper Wilson limits 0.548781/1.548781 = 0.354333 and 0.240092/1.240092 = 0.193609.
@@ -253,7 +281,11 @@ describe('edge cases', () => {
     expect(m.accounts).toBe(0);
     for (const k of METRICS) expect(m[k]).toMatchObject({ value: null, lower: null, upper: null });
     expect(JSON.stringify(m)).not.toMatch(/NaN/);
-    expect(Object.values(m).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v])).some((v) => Number.isNaN(v))).toBe(false);
+    expect(
+      Object.values(m)
+        .flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]))
+        .some((v) => Number.isNaN(v)),
+    ).toBe(false);
   });
 
   it('one arm only, or no champion among the variants: groups but no difference', () => {
@@ -276,9 +308,21 @@ describe('edge cases', () => {
   });
 
   it.each([
-    { name: 'a right-party contact without contact', over: { rightPartyContact: true }, message: 'record 0, rightPartyContact: a right-party contact needs contacted: true' },
-    { name: 'a kept promise never made', over: { promiseKept: true }, message: 'record 0, promiseKept: a kept promise needs promised: true' },
-    { name: 'a contact count of zero on a contacted account', over: { contacted: true, contacts: 0 }, message: 'record 0, contacts: contacted: true needs at least one contact' },
+    {
+      name: 'a right-party contact without contact',
+      over: { rightPartyContact: true },
+      message: 'record 0, rightPartyContact: a right-party contact needs contacted: true',
+    },
+    {
+      name: 'a kept promise never made',
+      over: { promiseKept: true },
+      message: 'record 0, promiseKept: a kept promise needs promised: true',
+    },
+    {
+      name: 'a contact count of zero on a contacted account',
+      over: { contacted: true, contacts: 0 },
+      message: 'record 0, contacts: contacted: true needs at least one contact',
+    },
     { name: 'a negative recovery', over: { recovered: -5 }, message: 'record 0, recovered' },
     { name: 'a fractional contact count', over: { contacts: 1.5 }, message: 'record 0, contacts' },
     { name: 'a missing variant', over: { variant: undefined }, message: 'record 0, variant' },

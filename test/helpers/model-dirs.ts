@@ -41,7 +41,11 @@ export async function addVersion(
   if (o.shift) b.calibration.b += o.shift;
   await writeFile(join(dir, 'bundle.json'), JSON.stringify(b));
   await o.mutate?.(dir);
-  await registerBundle(modelsDir, { ref: `tiny/${version}`, name: 'tiny', version, createdAt: new Date().toISOString(), metrics: {} }, false);
+  await registerBundle(
+    modelsDir,
+    { ref: `tiny/${version}`, name: 'tiny', version, createdAt: new Date().toISOString(), metrics: {} },
+    false,
+  );
   return `tiny/${version}`;
 }
 

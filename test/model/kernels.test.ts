@@ -18,17 +18,53 @@ import { TINY_BUNDLE } from '../helpers/models.js';
 
 const states: FeatureState[] = [
   {
-    kind: 'numeric', name: 'income', specials: [-1, 999], edges: [10, 25, 60], woe: [0.8, 0.2, -0.3, -0.9], specialWoe: [0.5, 1.1], missingWoe: 0.4,
-    missing: 'bin', median: 30, lo: 0, hi: 200, center: 30, scale: 12, knots: [0, 10, 25, 60, 200],
+    kind: 'numeric',
+    name: 'income',
+    specials: [-1, 999],
+    edges: [10, 25, 60],
+    woe: [0.8, 0.2, -0.3, -0.9],
+    specialWoe: [0.5, 1.1],
+    missingWoe: 0.4,
+    missing: 'bin',
+    median: 30,
+    lo: 0,
+    hi: 200,
+    center: 30,
+    scale: 12,
+    knots: [0, 10, 25, 60, 200],
   },
   {
-    kind: 'numeric', name: 'util', specials: [], edges: [0.3, 0.7], woe: [-0.6, 0.1, 0.9], specialWoe: [], missingWoe: 0,
-    missing: 'median', median: 0.4, lo: 0, hi: 1.5, center: 0.4, scale: 0.05, knots: [0, 0.5, 1.5],
+    kind: 'numeric',
+    name: 'util',
+    specials: [],
+    edges: [0.3, 0.7],
+    woe: [-0.6, 0.1, 0.9],
+    specialWoe: [],
+    missingWoe: 0,
+    missing: 'median',
+    median: 0.4,
+    lo: 0,
+    hi: 1.5,
+    center: 0.4,
+    scale: 0.05,
+    knots: [0, 0.5, 1.5],
   },
   { kind: 'categorical', name: 'grade', categories: ['A', 'B', 'C'], woe: [-1, 0, 1], otherWoe: 0.3, missingWoe: 0.6 },
   {
-    kind: 'numeric', name: 'age', specials: [], edges: [], woe: [0], specialWoe: [], missingWoe: 0.2,
-    missing: 'bin', median: 40, lo: 18, hi: 90, center: 40, scale: 15, knots: [18, 90],
+    kind: 'numeric',
+    name: 'age',
+    specials: [],
+    edges: [],
+    woe: [0],
+    specialWoe: [],
+    missingWoe: 0.2,
+    missing: 'bin',
+    median: 40,
+    lo: 18,
+    hi: 90,
+    center: 40,
+    scale: 15,
+    knots: [18, 90],
   },
 ];
 
@@ -38,7 +74,8 @@ function layer(rand: () => number, inputs: number, units: number, activation: Ac
   const inPer = Math.ceil(inputs / blocks);
   const outPer = Math.ceil(units / blocks);
   for (let i = 0; i < inputs; i++)
-    for (let o = 0; o < units; o++) if (blocks === 1 || Math.floor(i / inPer) === Math.floor(o / outPer)) kernel[i * units + o] = rand() * 2 - 1;
+    for (let o = 0; o < units; o++)
+      if (blocks === 1 || Math.floor(i / inPer) === Math.floor(o / outPer)) kernel[i * units + o] = rand() * 2 - 1;
   return { inputs, units, kernel, bias: Float32Array.from({ length: units }, () => rand() - 0.5), activation };
 }
 
@@ -53,7 +90,13 @@ function rows(rand: () => number, n: number): RawRow[] {
   }));
 }
 
-function compare(units: number[], activations: Activation[], blocks: number[], st: FeatureState[] = states, sample: (rand: () => number, n: number) => RawRow[] = rows): number {
+function compare(
+  units: number[],
+  activations: Activation[],
+  blocks: number[],
+  st: FeatureState[] = states,
+  sample: (rand: () => number, n: number) => RawRow[] = rows,
+): number {
   const rand = mulberry32(units.reduce((a, b) => a * 31 + b, 7));
   const width = inputWidth(st);
   const layers: DenseLayer[] = [];
@@ -97,8 +140,20 @@ describe('served forward pass (feature tables + SIMD kernels)', () => {
     const ulp = 2 ** -12; // spacing of doubles near 1.7e12
     const wide: FeatureState[] = [
       {
-        kind: 'numeric', name: 't', specials: [], edges: [base + 2], woe: [0.3, -0.2], specialWoe: [], missingWoe: 0,
-        missing: 'bin', median: base + 3, lo: base + ulp, hi: base + 6, center: base + 3, scale: 0.5, knots: [base, base + 1, base + 2, base + 4, base + 6],
+        kind: 'numeric',
+        name: 't',
+        specials: [],
+        edges: [base + 2],
+        woe: [0.3, -0.2],
+        specialWoe: [],
+        missingWoe: 0,
+        missing: 'bin',
+        median: base + 3,
+        lo: base + ulp,
+        hi: base + 6,
+        center: base + 3,
+        scale: 0.5,
+        knots: [base, base + 1, base + 2, base + 4, base + 6],
       },
     ];
     const sample = (rand: () => number, n: number): RawRow[] =>
@@ -110,11 +165,24 @@ describe('served forward pass (feature tables + SIMD kernels)', () => {
     const u = 2 ** -52; // spacing of doubles in [1, 2)
     const steep: FeatureState[] = [
       {
-        kind: 'numeric', name: 'r', specials: [], edges: [1], woe: [0.4, -0.4], specialWoe: [], missingWoe: 0,
-        missing: 'bin', median: 1, lo: -4, hi: 21, center: 1, scale: 5, knots: [-4, 1, 1 + 2 * u, 21],
+        kind: 'numeric',
+        name: 'r',
+        specials: [],
+        edges: [1],
+        woe: [0.4, -0.4],
+        specialWoe: [],
+        missingWoe: 0,
+        missing: 'bin',
+        median: 1,
+        lo: -4,
+        hi: 21,
+        center: 1,
+        scale: 5,
+        knots: [-4, 1, 1 + 2 * u, 21],
       },
     ];
-    const sample = (rand: () => number, n: number): RawRow[] => Array.from({ length: n }, () => ({ r: [1, 1 + u, 1 + 2 * u, 1 + 3 * u, -4, 21][Math.floor(rand() * 6)] }));
+    const sample = (rand: () => number, n: number): RawRow[] =>
+      Array.from({ length: n }, () => ({ r: [1, 1 + u, 1 + 2 * u, 1 + 3 * u, -4, 21][Math.floor(rand() * 6)] }));
     expect(compare([12, 1], ['relu', 'linear'], [1, 1], steep, sample)).toBeLessThan(1e-6);
   });
 

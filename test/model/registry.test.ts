@@ -34,7 +34,11 @@ describe('registry history', () => {
     await registerBundle(dir, entry('v1'), false);
     await registerBundle(dir, entry('v2'), false);
     const reg = await readRegistry(dir);
-    reg.history = Array.from({ length: MAX_HISTORY + 50 }, (_, i) => ({ ref: 'm/v1', action: 'register' as const, at: new Date(i).toISOString() }));
+    reg.history = Array.from({ length: MAX_HISTORY + 50 }, (_, i) => ({
+      ref: 'm/v1',
+      action: 'register' as const,
+      at: new Date(i).toISOString(),
+    }));
     await writeRegistry(dir, reg);
     expect((await readRegistry(dir)).history).toHaveLength(MAX_HISTORY);
     await promote(dir, 'm/v2', 'champion');

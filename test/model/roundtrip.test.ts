@@ -28,7 +28,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('bundle round trip', () => {
   it('writes every bundle file and registers the first bundle as champion', async () => {
-    for (const f of ['bundle.json', 'test-predictions.csv', 'report.html']) expect((await readFile(join(bundleDir, f))).length).toBeGreaterThan(0);
+    for (const f of ['bundle.json', 'test-predictions.csv', 'report.html'])
+      expect((await readFile(join(bundleDir, f))).length).toBeGreaterThan(0);
     const reg = await readRegistry(modelsDir);
     expect(reg.champion).toBe(`tiny/${basename(bundleDir)}`);
     expect(reg.history.map((h) => h.action)).toEqual(['register', 'promote']);
@@ -61,7 +62,9 @@ describe('bundle round trip', () => {
     // A NaN in the last layer, on each hidden unit in turn: whichever unit it sits on, the bundle
     // is refused (before: a unit inactive on all 8 probe rows slipped through and scored NaN).
     const copy = join(dir, 'nan');
-    const manifest = JSON.parse(await readFile(join(bundleDir, 'model.json'), 'utf8')).weightsManifest.flatMap((g: { weights: { name: string; shape: number[] }[] }) => g.weights);
+    const manifest = JSON.parse(await readFile(join(bundleDir, 'model.json'), 'utf8')).weightsManifest.flatMap(
+      (g: { weights: { name: string; shape: number[] }[] }) => g.weights,
+    );
     let offset = 0;
     for (const w of manifest.slice(0, -2)) offset += w.shape.reduce((a: number, b: number) => a * b, 1);
     const lastKernel = manifest.at(-2).shape[0];

@@ -19,8 +19,9 @@ function recordingLog() {
   const waits: { match: (msg: string) => boolean; done: () => void }[] = [];
   const add = (level: string) => (obj: object, msg: string) => {
     lines.push({ level, obj, msg });
-    for (const w of waits.splice(0)) if (w.match(msg)) w.done();
-    else waits.push(w);
+    for (const w of waits.splice(0))
+      if (w.match(msg)) w.done();
+      else waits.push(w);
   };
   return {
     lines,

@@ -14,7 +14,13 @@ const stump: Tree = {
   value: [0, -1, 0, 0.5, 2],
   cover: [100, 60, 40, 30, 10],
 };
-const ensemble = (trees: Tree[], featureCount = 2, baseScore = -2): TreeEnsemble => ({ kind: 'gbdt', schemaVersion: 1, featureCount, baseScore, trees });
+const ensemble = (trees: Tree[], featureCount = 2, baseScore = -2): TreeEnsemble => ({
+  kind: 'gbdt',
+  schemaVersion: 1,
+  featureCount,
+  baseScore,
+  trees,
+});
 
 /** A random valid tree over F features, at most `depth` deep, nodes in pre-order. */
 function randomTree(r: () => number, F: number, depth: number): Tree {
@@ -92,7 +98,11 @@ describe('tree evaluator', () => {
 
   it('scores a column-major batch exactly as row by row', () => {
     const r = mulberry32(3);
-    const m = ensemble(Array.from({ length: 20 }, () => randomTree(r, 4, 5)), 4, 0.3);
+    const m = ensemble(
+      Array.from({ length: 20 }, () => randomTree(r, 4, 5)),
+      4,
+      0.3,
+    );
     const cc = compileTrees(m);
     const rows = 200;
     const batch = new Float64Array(rows * 4);
@@ -128,7 +138,11 @@ describe('TreeEnsembleSchema', () => {
     ['an infinite threshold', with_({ threshold: [Infinity, 0, 2, 0, 0] }), /threshold\.0: .*Infinity/],
     ['a NaN value', with_({ value: [0, NaN, 0, 0.5, 2] }), /value\.1: .*NaN/],
     ['a feature past the row', ensemble([stump], 1), /trees\.0\.feature\.2: feature 1 is past featureCount 1/],
-    ['no nodes', ensemble([{ feature: [], threshold: [], missingLeft: [], left: [], right: [], value: [], cover: [] }]), /at least one node/],
+    [
+      'no nodes',
+      ensemble([{ feature: [], threshold: [], missingLeft: [], left: [], right: [], value: [], cover: [] }]),
+      /at least one node/,
+    ],
   ])('rejects %s, naming the field', (_, m, msg) => {
     const r = TreeEnsembleSchema.safeParse(m);
     expect(r.success).toBe(false);
@@ -141,7 +155,11 @@ describe('TreeSHAP', () => {
   it('matches Shapley values computed from every coalition, repeated features and missing values included', () => {
     const r = mulberry32(11);
     for (let k = 0; k < 5; k++) {
-      const m = ensemble(Array.from({ length: 3 }, () => randomTree(r, 4, 5)), 4, 0.1);
+      const m = ensemble(
+        Array.from({ length: 3 }, () => randomTree(r, 4, 5)),
+        4,
+        0.1,
+      );
       const shap = new TreeShap(compileTrees(m));
       for (let i = 0; i < 10; i++) {
         const x = randomRow(r, 4);
@@ -154,7 +172,11 @@ describe('TreeSHAP', () => {
 
   it('adds up: expected margin plus contributions is the margin', () => {
     const r = mulberry32(5);
-    const m = ensemble(Array.from({ length: 50 }, () => randomTree(r, 6, 7)), 6, -1.5);
+    const m = ensemble(
+      Array.from({ length: 50 }, () => randomTree(r, 6, 7)),
+      6,
+      -1.5,
+    );
     const c = compileTrees(m);
     const shap = new TreeShap(c);
     for (let i = 0; i < 100; i++) {

@@ -3,11 +3,27 @@ import { bars, summariseSplits, type SplitResult } from '../../scripts/bench/spl
 import { ece } from '../../src/domain/metrics.js';
 
 /** A split with labels y, our PDs and one reference's PDs; metrics as given. */
-function split(seed: number, y: number[], ours: number[], ref: number[] | null, m: { auc: number; brier: number; ece: number; refAuc: number; refBrier: number }): SplitResult {
+function split(
+  seed: number,
+  y: number[],
+  ours: number[],
+  ref: number[] | null,
+  m: { auc: number; brier: number; ece: number; refAuc: number; refBrier: number },
+): SplitResult {
   return {
     seed,
     y: Uint8Array.from(y),
-    ours: { auc: m.auc, ks: 0, brier: m.brier, ece: m.ece, logloss: 0, eceFloor: 0, eceFloorP90: 0, eceCalibratedShareMeetingTarget: 0, trainSeconds: 1 },
+    ours: {
+      auc: m.auc,
+      ks: 0,
+      brier: m.brier,
+      ece: m.ece,
+      logloss: 0,
+      eceFloor: 0,
+      eceFloorP90: 0,
+      eceCalibratedShareMeetingTarget: 0,
+      trainSeconds: 1,
+    },
     oursPd: Float64Array.from(ours),
     references: { xgboost: { auc: m.refAuc, ks: 0, brier: m.refBrier, fitSeconds: 1, ...(ref ? { ece: ece(y, ref) } : {}) } },
     referencePd: ref ? { xgboost: Float64Array.from(ref) } : {},
@@ -29,8 +45,20 @@ describe('bench:accuracy --splits bookkeeping', () => {
   });
 
   it('pools every split’s test predictions with their own labels, and averages the per-split metrics', () => {
-    const a = split(42, yA, pA, pA.map((p) => p * 0.9), { auc: 0.8, brier: 0.1, ece: 0.02, refAuc: 0.79, refBrier: 0.11 });
-    const b = split(43, yB, pB, pB.map((p) => Math.min(1, p * 1.2)), { auc: 0.7, brier: 0.2, ece: 0.005, refAuc: 0.75, refBrier: 0.19 });
+    const a = split(
+      42,
+      yA,
+      pA,
+      pA.map((p) => p * 0.9),
+      { auc: 0.8, brier: 0.1, ece: 0.02, refAuc: 0.79, refBrier: 0.11 },
+    );
+    const b = split(
+      43,
+      yB,
+      pB,
+      pB.map((p) => Math.min(1, p * 1.2)),
+      { auc: 0.7, brier: 0.2, ece: 0.005, refAuc: 0.75, refBrier: 0.19 },
+    );
     const s = summariseSplits([a, b], 0.01, 20);
     expect(s.seeds).toEqual([42, 43]);
     expect(s.testRows).toBe(16);

@@ -8,7 +8,8 @@ import { ece } from '../../src/domain/metrics.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
-const calibration = (...argv: string[]) => run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'calibration-check.ts'), ...argv], { cwd: root });
+const calibration = (...argv: string[]) =>
+  run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'calibration-check.ts'), ...argv], { cwd: root });
 
 describe('npm run calibration', () => {
   it("reports a bundle's test ECE as the bundle recorded it, its noise floor and the diagnostic refit", async () => {
@@ -43,7 +44,10 @@ describe('npm run calibration', () => {
     try {
       const file = join(dir, 'predictions.csv');
       await writeFile(file, 'id,label,pd\n"a,1",0,0.1\n"b,2",2,0.2\n');
-      await expect(calibration(file)).rejects.toMatchObject({ code: 1, stderr: `calibration: ${file}: row 2: label must be 0/1 and pd in [0, 1], got 2, 0.2\n` });
+      await expect(calibration(file)).rejects.toMatchObject({
+        code: 1,
+        stderr: `calibration: ${file}: row 2: label must be 0/1 and pd in [0, 1], got 2, 0.2\n`,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -7,8 +7,11 @@ const root = join(import.meta.dirname, '..', '..');
 /** Runs a command's file as `npm run` does (tsx), and resolves with its exit code and output. */
 function cli(file: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, file), ...argv], { cwd: root, env: { ...process.env, ...env } }, (e, stdout, stderr) =>
-      done({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(root, file), ...argv],
+      { cwd: root, env: { ...process.env, ...env } },
+      (e, stdout, stderr) => done({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -42,9 +45,13 @@ describe.each([
 
 describe('user errors are one line, never a stack trace', () => {
   it('export:outcomes --since yesterday names the date, before touching Redis', async () => {
-    const r = await cli('scripts/export-outcomes.ts', ['--out', '/tmp/never-written.csv', '--since', 'yesterday'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    const r = await cli('scripts/export-outcomes.ts', ['--out', '/tmp/never-written.csv', '--since', 'yesterday'], {
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('export:outcomes: --since: "yesterday" is neither a date (YYYY-MM-DD) nor an outcome stream id (<epoch ms>-<n>); see --help\n');
+    expect(r.stderr).toBe(
+      'export:outcomes: --since: "yesterday" is neither a date (YYYY-MM-DD) nor an outcome stream id (<epoch ms>-<n>); see --help\n',
+    );
   });
 
   it('export:outcomes with Redis unreachable says so and exits 1', async () => {

@@ -19,7 +19,10 @@ let redis: Redis;
 const prefixes: string[] = [];
 
 const script = (name: string, argv: string[], prefix: string) =>
-  run(process.execPath, ['--import', 'tsx', join(root, 'scripts', name), ...argv], { cwd: root, env: { ...process.env, ARREARS_REDIS_PREFIX: prefix } });
+  run(process.execPath, ['--import', 'tsx', join(root, 'scripts', name), ...argv], {
+    cwd: root,
+    env: { ...process.env, ARREARS_REDIS_PREFIX: prefix },
+  });
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(':memory:');
@@ -68,7 +71,15 @@ describe('npm run export:outcomes', () => {
     prefixes.push(prefix);
     const { svc } = service(redis, prefix);
     const now = Date.parse('2026-05-12T17:00:00Z');
-    await svc.assign([snapshot({ accountId: 'E1' }), snapshot({ accountId: 'E2' })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', now);
+    await svc.assign(
+      [snapshot({ accountId: 'E1' }), snapshot({ accountId: 'E2' })],
+      [
+        { pd: 0.45, reasons: [] },
+        { pd: 0.45, reasons: [] },
+      ],
+      'tiny/v1',
+      now,
+    );
     await svc.claim('call', 'c1', 2, now);
     await svc.recordOutcome('call', 'E1', 'c1', { type: 'promise_to_pay', amount: 75, date: '2026-05-20' }, now);
     await svc.recordOutcome('call', 'E2', 'c1', { type: 'no_answer' }, now + 1, 'self', 'dialer-key');
@@ -76,9 +87,20 @@ describe('npm run export:outcomes', () => {
       const out = join(tmp, `outcomes.${ext}`);
       const { stdout } = await script('export-outcomes.ts', ['--out', out], prefix);
       expect(stdout).toMatch(/2 outcomes written/);
-      const rows = await query(`SELECT account_id, outcome, amount, CAST(promise_date AS VARCHAR) AS promise_date, model, policy, variant, collector, reported_by FROM '${out}'`);
+      const rows = await query(
+        `SELECT account_id, outcome, amount, CAST(promise_date AS VARCHAR) AS promise_date, model, policy, variant, collector, reported_by FROM '${out}'`,
+      );
       expect(rows).toHaveLength(2);
-      expect(rows[0]).toMatchObject({ account_id: 'E1', outcome: 'promise_to_pay', amount: 75, promise_date: '2026-05-20', model: 'tiny/v1', policy: '2026.1-default', collector: 'c1', reported_by: 'c1' });
+      expect(rows[0]).toMatchObject({
+        account_id: 'E1',
+        outcome: 'promise_to_pay',
+        amount: 75,
+        promise_date: '2026-05-20',
+        model: 'tiny/v1',
+        policy: '2026.1-default',
+        collector: 'c1',
+        reported_by: 'c1',
+      });
       expect(rows[1]).toMatchObject({ account_id: 'E2', outcome: 'no_answer', amount: null, collector: 'c1', reported_by: 'dialer-key' });
     }
   });
@@ -102,17 +124,29 @@ describe('npm run export:outcomes', () => {
     prefixes.push(prefix);
     const { svc } = service(redis, prefix);
     const now = Date.parse('2026-05-12T17:00:00Z');
-    await svc.assign([snapshot({ accountId: 'S1' }), snapshot({ accountId: 'S2' })], [{ pd: 0.45, reasons: [] }, { pd: 0.45, reasons: [] }], 'tiny/v1', now);
+    await svc.assign(
+      [snapshot({ accountId: 'S1' }), snapshot({ accountId: 'S2' })],
+      [
+        { pd: 0.45, reasons: [] },
+        { pd: 0.45, reasons: [] },
+      ],
+      'tiny/v1',
+      now,
+    );
     await svc.claim('call', 'c1', 2, now);
     await svc.recordOutcome('call', 'S1', 'c1', { type: 'no_answer' }, now);
     await svc.recordOutcome('call', 'S2', 'c1', { type: 'no_answer' }, now + 1);
     const out = join(tmp, 'since.csv');
     const exported = async (since: string) => {
       await script('export-outcomes.ts', ['--out', out, '--since', since], prefix);
-      return (await query(`SELECT account_id, stream_id FROM read_csv('${out}', header = true, all_varchar = true) ORDER BY stream_id`)).map((r) => r.account_id);
+      return (
+        await query(`SELECT account_id, stream_id FROM read_csv('${out}', header = true, all_varchar = true) ORDER BY stream_id`)
+      ).map((r) => r.account_id);
     };
     await script('export-outcomes.ts', ['--out', out], prefix);
-    const ids = (await query(`SELECT stream_id FROM read_csv('${out}', header = true, all_varchar = true) ORDER BY stream_id`)).map((r) => String(r.stream_id));
+    const ids = (await query(`SELECT stream_id FROM read_csv('${out}', header = true, all_varchar = true) ORDER BY stream_id`)).map((r) =>
+      String(r.stream_id),
+    );
     const day = new Date(Number(ids[0].split('-')[0])).toISOString().slice(0, 10);
     const nextDay = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
     expect(await exported(day)).toEqual(['S1', 'S2']);

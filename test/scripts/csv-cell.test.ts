@@ -18,6 +18,11 @@ describe('neutraliseCell: a spreadsheet never reads an exported cell as a formul
   });
 
   it('a row: strings are neutralised, numbers and nulls untouched', () => {
-    expect(neutraliseRow({ agency: '=cmd', amount: -5, date: null, collector: 'c1' })).toEqual({ agency: "'=cmd", amount: -5, date: null, collector: 'c1' });
+    expect(neutraliseRow({ agency: '=cmd', amount: -5, date: null, collector: 'c1' })).toEqual({
+      agency: "'=cmd",
+      amount: -5,
+      date: null,
+      collector: 'c1',
+    });
   });
 });

@@ -4,7 +4,22 @@ import { inputRoles, inputWidth } from '../../src/domain/encoding-layout.js';
 import { zeroInputs } from '../../training/ablation.js';
 
 const states: FeatureState[] = [
-  { kind: 'numeric', name: 'x', specials: [98], edges: [1], woe: [0, 1], specialWoe: [0.5], missingWoe: 0.2, missing: 'bin', median: 1, lo: 0, hi: 2, center: 1, scale: 1, knots: [0, 1, 2] },
+  {
+    kind: 'numeric',
+    name: 'x',
+    specials: [98],
+    edges: [1],
+    woe: [0, 1],
+    specialWoe: [0.5],
+    missingWoe: 0.2,
+    missing: 'bin',
+    median: 1,
+    lo: 0,
+    hi: 2,
+    center: 1,
+    scale: 1,
+    knots: [0, 1, 2],
+  },
   { kind: 'categorical', name: 'c', categories: ['a'], woe: [0.1], otherWoe: 0, missingWoe: 0 },
 ];
 

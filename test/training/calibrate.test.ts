@@ -28,7 +28,10 @@ describe('averagingCorrection', () => {
     const oof = fitPlatt(single, y);
     const fixed = averagingCorrection(oof, single, tau2, 1, K);
     // The slope the average really needs, fitted on the average itself (what no pipeline can do).
-    const ideal = fitPlatt(Float64Array.from(average, (z) => oof.a * z + oof.b), y);
+    const ideal = fitPlatt(
+      Float64Array.from(average, (z) => oof.a * z + oof.b),
+      y,
+    );
     const needed = ideal.a;
     expect(needed).toBeGreaterThan(1.05); // the single-network map is under-confident on the average
     expect(fixed.stretch).toBeGreaterThan(1);

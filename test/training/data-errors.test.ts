@@ -20,7 +20,11 @@ describe('dataset config validation', () => {
     ['duplicate feature', { ...tiny, features: [tiny.features[0], tiny.features[0]] }, 'features.1.name: duplicate feature "income"'],
     ['protected used as a feature', { ...tiny, protected: [{ name: 'income' }] }, 'protected.0.name'],
     ['time split without time column', { ...tiny, split: { method: 'time', testFrom: '2024-01-01' } }, 'time: a time split needs'],
-    ['label rule without snapshot', { ...tiny, label: { rule: { table: 't', accountColumn: 'id', dateColumn: 'd', dpdColumn: 'p' } } }, 'source.snapshot'],
+    [
+      'label rule without snapshot',
+      { ...tiny, label: { rule: { table: 't', accountColumn: 'id', dateColumn: 'd', dpdColumn: 'p' } } },
+      'source.snapshot',
+    ],
     ['unknown key', { ...tiny, featurez: [] }, 'featurez'],
     ['tiers not ascending', { ...tiny, tiers: [0.2, 0.1] }, 'tiers: tier cut points must be strictly ascending'],
   ];
@@ -45,7 +49,9 @@ describe('data errors name the column and row', () => {
     await expect(load(cfg)).rejects.toThrow(/features\[3\] \(nope\):.*"nope" not found/);
   });
   it('text in a numeric feature names the row', async () => {
-    await expect(load(withFile('tiny-text-in-numeric.csv'))).rejects.toThrow('features[1] (util): numeric feature has text "lots" in the row with id = 5');
+    await expect(load(withFile('tiny-text-in-numeric.csv'))).rejects.toThrow(
+      'features[1] (util): numeric feature has text "lots" in the row with id = 5',
+    );
   });
   it('a label that is not 0/1 names the row', async () => {
     await expect(load(withFile('tiny-bad-label.csv'))).rejects.toThrow('label: must be 0 or 1, row with id = 7 has "2"');

@@ -9,7 +9,15 @@ const region = ['a', null, 'a', 'a', 'a', 'a', null, 'a'];
 const cuts = [0.1, 0.25];
 
 describe('fairnessTable', () => {
-  const rows = fairnessTable([{ attribute: 'sex', values: sex }, { attribute: 'region', values: region }], labels, pd, cuts);
+  const rows = fairnessTable(
+    [
+      { attribute: 'sex', values: sex },
+      { attribute: 'region', values: region },
+    ],
+    labels,
+    pd,
+    cuts,
+  );
   const row = (a: string, g: string) => rows.find((r) => r.attribute === a && r.group === g)!;
 
   it('summarises each group (hand computed)', () => {
@@ -24,7 +32,10 @@ describe('fairnessTable', () => {
   it('approval rate is the share with pd strictly below the cut; AIR is against the best group', () => {
     // cut .1: F approves .05 .02 (not .10) -> .5; M approves .08 -> .25. Best .5 -> AIR F 1, M .5
     // cut .25: F .05 .1 .02 -> .75; M .2 .08 -> .5. Best .75 -> AIR F 1, M .6667
-    expect(row('sex', 'F').approval).toEqual([{ cut: 0.1, rate: 0.5, air: 1 }, { cut: 0.25, rate: 0.75, air: 1 }]);
+    expect(row('sex', 'F').approval).toEqual([
+      { cut: 0.1, rate: 0.5, air: 1 },
+      { cut: 0.25, rate: 0.75, air: 1 },
+    ]);
     const m = row('sex', 'M').approval;
     expect(m[0]).toEqual({ cut: 0.1, rate: 0.25, air: 0.5 });
     expect(m[1].rate).toBe(0.5);
@@ -56,7 +67,14 @@ describe('fairnessTable', () => {
 describe('bandValues', () => {
   it('labels integer bands as ranges, with open ends and missing', () => {
     expect(bandValues([18, 25, 34.9, 35, 64, 65, 90, NaN], [25, 35, 45, 55, 65])).toEqual([
-      '<25', '25-34', '25-34', '35-44', '55-64', '65+', '65+', 'missing',
+      '<25',
+      '25-34',
+      '25-34',
+      '35-44',
+      '55-64',
+      '65+',
+      '65+',
+      'missing',
     ]);
   });
   it('labels fractional bands with an explicit open upper end', () => {

@@ -109,7 +109,13 @@ describe('fitGbdt', () => {
     expect(Math.min(...fit.validLoss)).toBe(fit.validLoss[fit.bestIteration - 1]);
     // The margins reported are the kept trees', not the last round's.
     const c = compileTrees(fit.model);
-    for (let i = 0; i < 50; i++) expect(fit.trainMargins[i]).toBe(treeMargin(c, train.cols.map((col) => col[i])));
+    for (let i = 0; i < 50; i++)
+      expect(fit.trainMargins[i]).toBe(
+        treeMargin(
+          c,
+          train.cols.map((col) => col[i]),
+        ),
+      );
   });
 
   it('grows the same trees from the same data and seed, and others from another seed', () => {
@@ -126,7 +132,10 @@ describe('fitGbdt', () => {
     const { cols, y } = make(3000, 4, 7, (x) => sigmoid(-1 + 2 * (x[0] || 0.5) - x[1]), 0.15);
     // Column-major input and row subsampling exercise the other code paths too.
     const binner = fitBinner(cols, 64);
-    const fit = fitGbdt(binColumns(binner, cols, 'column'), y, { params: { rounds: 40, earlyStoppingRounds: 0, subsample: 0.8 }, monotone: [0, -1, 0, 0] });
+    const fit = fitGbdt(binColumns(binner, cols, 'column'), y, {
+      params: { rounds: 40, earlyStoppingRounds: 0, subsample: 0.8 },
+      monotone: [0, -1, 0, 0],
+    });
     const c = compileTrees(TreeEnsembleSchema.parse(JSON.parse(JSON.stringify(fit.model))));
     const n = y.length;
     const batch = new Float64Array(n * 4);
@@ -172,7 +181,11 @@ describe('fitGbdt', () => {
     ['a label 2', () => trainGbdt([Float64Array.of(1, 2)], [0, 2]), /label 1 is 2/],
     ['one class', () => trainGbdt([Float64Array.of(1, 2)], [1, 1]), /needs both classes/],
     ['too few labels', () => trainGbdt([Float64Array.of(1, 2)], [1]), /2 rows but 1 labels/],
-    ['a monotone of the wrong length', () => trainGbdt([Float64Array.of(1, 2)], [0, 1], { monotone: [1, 1] }), /monotone has 2 entries for 1 features/],
+    [
+      'a monotone of the wrong length',
+      () => trainGbdt([Float64Array.of(1, 2)], [0, 1], { monotone: [1, 1] }),
+      /monotone has 2 entries for 1 features/,
+    ],
     ['a monotone of 2', () => trainGbdt([Float64Array.of(1, 2)], [0, 1], { monotone: [2] }), /monotone\[0\] is 2/],
     ['a bad hyperparameter', () => trainGbdt([Float64Array.of(1, 2)], [0, 1], { params: { lambda: -1 } }), /lambda/],
     [

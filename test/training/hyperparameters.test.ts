@@ -40,14 +40,22 @@ describe('hyperparameters from the training block', () => {
     const hp = written.bundle.hyperparameters!;
     expect(hp.scaling).toEqual({ ...DEFAULT_HYPERPARAMETERS.scaling, basePoints: 500, pdo: 40 });
     expect(hp.binning).toEqual({ ...DEFAULT_HYPERPARAMETERS.binning, maxBins: 3 });
-    expect(hp.network.candidates).toEqual([{ hidden: [8], dropout: 0, l2: 0, learningRate: 0.003, batchSize: 1024, maxEpochs: 40, patience: 4 }]);
+    expect(hp.network.candidates).toEqual([
+      { hidden: [8], dropout: 0, l2: 0, learningRate: 0.003, batchSize: 1024, maxEpochs: 40, patience: 4 },
+    ]);
     expect(hp.scorecard).toEqual(DEFAULT_HYPERPARAMETERS.scorecard);
   });
 
   it('the binning limit caps the fitted bins', () => {
     const bins = (states: Trained['states']) => states.flatMap((s) => (s.kind === 'numeric' ? [s.edges.length + 1] : []));
     expect(Math.max(...bins(trained.states))).toBeLessThanOrEqual(3);
-    const byDefault = fitPreprocessing(trained.cfg.features, trained.ds.features, trained.ds.label, trained.learn, DEFAULT_HYPERPARAMETERS.binning);
+    const byDefault = fitPreprocessing(
+      trained.cfg.features,
+      trained.ds.features,
+      trained.ds.label,
+      trained.learn,
+      DEFAULT_HYPERPARAMETERS.binning,
+    );
     expect(Math.max(...bins(byDefault))).toBeGreaterThan(3);
   });
 

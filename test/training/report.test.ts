@@ -16,8 +16,16 @@ function fixture(): ReportInput {
   const test = summarize(y, pd);
   return {
     bundleMeta: {
-      name: 'sample & co', version: '20250101-000000-abcd1234', createdAt: '2025-01-01T00:00:00.000Z',
-      dataSha256: 'f'.repeat(64), rows: 10_000, trainRows: 6000, validationRows: 2000, testRows: n, backend: 'wasm', trainingSeconds: 12.34,
+      name: 'sample & co',
+      version: '20250101-000000-abcd1234',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      dataSha256: 'f'.repeat(64),
+      rows: 10_000,
+      trainRows: 6000,
+      validationRows: 2000,
+      testRows: n,
+      backend: 'wasm',
+      trainingSeconds: 12.34,
     },
     metrics: { test: { ...test, ece: 0.0123 }, validation: summarize(y, pd) },
     roc: rocCurve(y, pd),
@@ -25,15 +33,26 @@ function fixture(): ReportInput {
     calibration: calibrationTable(y, pd),
     scoreHistogram: {
       edges,
-      good: histogram(points.filter((_, i) => y[i] === 0), edges),
-      bad: histogram(points.filter((_, i) => y[i] === 1), edges),
+      good: histogram(
+        points.filter((_, i) => y[i] === 0),
+        edges,
+      ),
+      bad: histogram(
+        points.filter((_, i) => y[i] === 1),
+        edges,
+      ),
     },
     importance: [
       { feature: 'utilisation', value: 0.91 },
       { feature: 'months_since_last_delinquency', value: 0.55 },
       { feature: '<script>alert(1)</script>', value: 0.2 },
     ],
-    fairness: fairnessTable([{ attribute: 'sex', values: sex }], y, Array.from(pd, (p, i) => (sex[i] === 'F' ? p * 1.6 : p)), [0.05, 0.2]),
+    fairness: fairnessTable(
+      [{ attribute: 'sex', values: sex }],
+      y,
+      Array.from(pd, (p, i) => (sex[i] === 'F' ? p * 1.6 : p)),
+      [0.05, 0.2],
+    ),
     tiers: { cuts: [0.02, 0.05, 0.1, 0.2, 0.4], names: ['A', 'B', 'C', 'D', 'E', 'F'] },
     training: { seed: 42, blendWeight: 0.35, calibration: 'Platt a=1.0210 b=-0.0100', selection: [{ candidate: 'net-64', auc: 0.78 }] },
   };

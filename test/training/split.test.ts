@@ -34,7 +34,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const config = (patch: Record<string, unknown>) => DatasetConfig.parse({ ...tiny, source: { tables: { t: { path: 'dated.csv' } } }, time: 'applied', ...patch });
+const config = (patch: Record<string, unknown>) =>
+  DatasetConfig.parse({ ...tiny, source: { tables: { t: { path: 'dated.csv' } } }, time: 'applied', ...patch });
 const load = (cfg: DatasetConfig) => loadDataset(cfg, { configPath });
 
 describe('time split', () => {
@@ -92,4 +93,3 @@ describe('column split', () => {
     expect(Array.from(s.test).every((i) => i % 4 === 3)).toBe(true);
   });
 });
-

@@ -40,9 +40,22 @@ describe('a worker killed with SIGKILL mid-job', () => {
     const producer = connect({ producer: true });
     await new Promise((r) => producer.once('ready', r));
     const queue: Queue<IntakeJobInput> = createIntakeQueue(producer, prefix);
-    cleanups.push(() => redis.quit(), () => producer.quit(), () => queue.close(), () => deleteKeys(redis, prefix));
+    cleanups.push(
+      () => redis.quit(),
+      () => producer.quit(),
+      () => queue.close(),
+      () => deleteKeys(redis, prefix),
+    );
 
-    const snaps = Array.from({ length: 50 }, (_, i) => ({ accountId: `k${i}`, asOf: '2026-05-12', dpd: 45, outstanding: 100 + i, jurisdiction: 'US', timezone: 'America/Chicago', features: tinyFeatures(i) }));
+    const snaps = Array.from({ length: 50 }, (_, i) => ({
+      accountId: `k${i}`,
+      asOf: '2026-05-12',
+      dpd: 45,
+      outstanding: 100 + i,
+      jurisdiction: 'US',
+      timezone: 'America/Chicago',
+      features: tinyFeatures(i),
+    }));
     const [jobId] = await enqueueSnapshots(queue, snaps, { chunkSize: 50 });
 
     const child = spawn(process.execPath, ['--import', 'tsx', new URL('../fixtures/intake-child.ts', import.meta.url).pathname], {
@@ -65,8 +78,13 @@ describe('a worker killed with SIGKILL mid-job', () => {
       stalledInterval: 1_000,
       processor: makeIntakeProcessor({ acquire: fixedModel(model), service: ctx.svc, now: () => noonCDT }),
     });
-    cleanups.push(() => workerConn.quit(), () => worker.close());
-    const job = await new Promise<{ id?: string; attemptsStarted?: number; stalledCounter?: number }>((resolve) => worker.once('completed', (j) => resolve(j)));
+    cleanups.push(
+      () => workerConn.quit(),
+      () => worker.close(),
+    );
+    const job = await new Promise<{ id?: string; attemptsStarted?: number; stalledCounter?: number }>((resolve) =>
+      worker.once('completed', (j) => resolve(j)),
+    );
     expect(job.id).toBe(jobId);
     expect(job.stalledCounter).toBe(1);
     const sizes = await ctx.store.sizes();

@@ -26,7 +26,8 @@ afterEach(async () => {
   await deleteKeys(redis, prefix);
 });
 
-const assign = (accountId: string, outstanding: number, now = noonCDT) => ctx.svc.assign([snapshot({ accountId, outstanding })], [{ pd: 0.45, reasons: [] }], 'tiny/v1', now);
+const assign = (accountId: string, outstanding: number, now = noonCDT) =>
+  ctx.svc.assign([snapshot({ accountId, outstanding })], [{ pd: 0.45, reasons: [] }], 'tiny/v1', now);
 const attempts = async (id: string, now: number) => (await ctx.store.readFacts([id], now)).get(id)!.callAttempts;
 
 describe('an outcome reported after the lease expired', () => {

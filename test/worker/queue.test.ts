@@ -3,7 +3,14 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../../src/model/types.js';
 import { fixedModel, makeIntakeProcessor, type IntakeResult } from '../../src/worker/processor.js';
-import { chunkJobId, createIntakeQueue, enqueueSnapshots, queueNames, snapshotJobId, type IntakeJobInput } from '../../src/collection/intake.js';
+import {
+  chunkJobId,
+  createIntakeQueue,
+  enqueueSnapshots,
+  queueNames,
+  snapshotJobId,
+  type IntakeJobInput,
+} from '../../src/collection/intake.js';
 import { createIntakeWorker } from '../../src/worker/intake-worker.js';
 import { bullPrefix } from '../../src/collection/keys.js';
 import { service } from '../helpers/collection.js';
@@ -46,7 +53,10 @@ afterEach(async () => {
   await deleteKeys(redis, prefix);
 });
 
-function start(model: LoadedModel, wrap?: (p: (job: Job<IntakeJobInput>) => Promise<IntakeResult>) => (job: Job<IntakeJobInput>) => Promise<IntakeResult>) {
+function start(
+  model: LoadedModel,
+  wrap?: (p: (job: Job<IntakeJobInput>) => Promise<IntakeResult>) => (job: Job<IntakeJobInput>) => Promise<IntakeResult>,
+) {
   const ctx = service(redis, prefix);
   const base = makeIntakeProcessor({ acquire: fixedModel(model), service: ctx.svc, now: () => noonCDT });
   const processor = wrap ? wrap(base) : base;
@@ -92,7 +102,9 @@ describe('intake queue', () => {
   });
 
   it('an invalid payload fails at once with a clear reason, without retries', async () => {
-    await queue.add('snapshots', { snapshots: [{ ...snap(1), accountId: 'bad id!' }], receivedAt: 0 } as IntakeJobInput, { jobId: 'bad-1' });
+    await queue.add('snapshots', { snapshots: [{ ...snap(1), accountId: 'bad id!' }], receivedAt: 0 } as IntakeJobInput, {
+      jobId: 'bad-1',
+    });
     start(tiny);
     const { failed } = await settled(1);
     const [job, err] = failed[0];
@@ -110,7 +122,9 @@ describe('intake queue', () => {
     expect(failed[0][1].message).toMatch(/features\.income: must be a finite number or null/);
     const r = done[0].returnvalue as IntakeResult;
     expect(r.scored).toBe(1);
-    expect(r.rejected).toEqual([{ accountId: 'acct-3', details: expect.arrayContaining([{ path: 'features.grade', issue: 'required: send null when unknown' }]) }]);
+    expect(r.rejected).toEqual([
+      { accountId: 'acct-3', details: expect.arrayContaining([{ path: 'features.grade', issue: 'required: send null when unknown' }]) },
+    ]);
     const events = (await redis.xrange(ctx.store.keys.audit, '-', '+')).map(([, f]) => f[f.indexOf('event') + 1]);
     expect(events.filter((e) => e === 'rejected')).toHaveLength(2);
   });

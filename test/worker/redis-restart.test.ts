@@ -32,7 +32,26 @@ const freePort = () =>
   });
 
 async function startRedis(port: number): Promise<void> {
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  server = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--dir',
+      dir,
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: 'ignore' },
+  );
   const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => undefined);
   for (let i = 0; i < 100; i++) {
@@ -70,23 +89,49 @@ describe('Redis killed and restarted', () => {
     const producer = new Redis({ port, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     const workerConn = new Redis({ port, maxRetriesPerRequest: null });
     for (const r of [redis, producer, workerConn]) r.on('error', () => undefined);
-    closers.push(() => redis.disconnect(), () => producer.disconnect(), () => workerConn.disconnect());
+    closers.push(
+      () => redis.disconnect(),
+      () => producer.disconnect(),
+      () => workerConn.disconnect(),
+    );
     await new Promise((r) => producer.once('ready', r));
 
     const ctx = service(redis, prefix);
-    await ctx.svc.assign([snapshot({ accountId: 'A1', outstanding: 3000 }), snapshot({ accountId: 'A2' }), snapshot({ accountId: 'A3' })], [0.45, 0.45, 0.45].map((pd) => ({ pd, reasons: [] })), 'tiny/v1', noonCDT);
+    await ctx.svc.assign(
+      [snapshot({ accountId: 'A1', outstanding: 3000 }), snapshot({ accountId: 'A2' }), snapshot({ accountId: 'A3' })],
+      [0.45, 0.45, 0.45].map((pd) => ({ pd, reasons: [] })),
+      'tiny/v1',
+      noonCDT,
+    );
     const [first] = await ctx.svc.claim('call', 'c1', 1, noonCDT);
     expect(first.accountId).toBe('A1');
     await ctx.svc.recordOutcome('call', 'A1', 'c1', { type: 'promise_to_pay', amount: 100, date: '2026-05-20' }, noonCDT);
 
     const model = await loadTiny();
     const queue = createIntakeQueue(producer, prefix);
-    const worker = createIntakeWorker({ connection: workerConn, prefix, processor: makeIntakeProcessor({ acquire: fixedModel(model), service: ctx.svc, now: () => noonCDT }) });
-    closers.push(() => queue.close(), () => worker.close(true));
+    const worker = createIntakeWorker({
+      connection: workerConn,
+      prefix,
+      processor: makeIntakeProcessor({ acquire: fixedModel(model), service: ctx.svc, now: () => noonCDT }),
+    });
+    closers.push(
+      () => queue.close(),
+      () => worker.close(true),
+    );
     await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
 
     await killRedis();
-    const down = await enqueueSnapshots(queue, [{ accountId: 'B1', asOf: '2026-05-12', dpd: 45, outstanding: 10, jurisdiction: 'US', timezone: 'America/Chicago', features: tinyFeatures(1) }]).then(
+    const down = await enqueueSnapshots(queue, [
+      {
+        accountId: 'B1',
+        asOf: '2026-05-12',
+        dpd: 45,
+        outstanding: 10,
+        jurisdiction: 'US',
+        timezone: 'America/Chicago',
+        features: tinyFeatures(1),
+      },
+    ]).then(
       () => 'accepted',
       (e: Error) => e.message,
     );
@@ -94,7 +139,9 @@ describe('Redis killed and restarted', () => {
 
     await startRedis(port);
     await new Promise((r) => (producer.status === 'ready' ? r(null) : producer.once('ready', r)));
-    const claimSha = createHash('sha1').update(readFileSync(new URL('../../src/collection/lua/claim.lua', import.meta.url))).digest('hex');
+    const claimSha = createHash('sha1')
+      .update(readFileSync(new URL('../../src/collection/lua/claim.lua', import.meta.url)))
+      .digest('hex');
     expect(await redis.script('EXISTS', claimSha)).toEqual([0]);
     expect((await ctx.store.sizes()).call).toEqual({ ready: 2, waiting: 1, leased: 0 });
     expect((await ctx.svc.account('A1'))!.assignment).toMatchObject({ state: 'paused', promise: { amount: 100, date: '2026-05-20' } });
@@ -103,7 +150,17 @@ describe('Redis killed and restarted', () => {
     expect(await redis.script('EXISTS', claimSha)).toEqual([1]);
 
     const done = new Promise((resolve) => worker.once('completed', resolve));
-    await enqueueSnapshots(queue, [{ accountId: 'B2', asOf: '2026-05-12', dpd: 45, outstanding: 10, jurisdiction: 'US', timezone: 'America/Chicago', features: tinyFeatures(2) }]);
+    await enqueueSnapshots(queue, [
+      {
+        accountId: 'B2',
+        asOf: '2026-05-12',
+        dpd: 45,
+        outstanding: 10,
+        jurisdiction: 'US',
+        timezone: 'America/Chicago',
+        features: tinyFeatures(2),
+      },
+    ]);
     await done;
     expect((await ctx.svc.account('B2'))!.assignment.state).toBe('queued');
   });

@@ -96,11 +96,13 @@ function fitEdges(col: Float64Array, maxBins: number): number[] {
  * `maxBins` counts value bins; the missing code comes on top, so 255 fits codes in a byte.
  */
 export function fitBinner(columns: RawColumns, maxBins = 255, rows?: ArrayLike<number>): BinnerState {
-  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 65_535) throw new RangeError(`maxBins is ${maxBins}; it must be an integer from 2 to 65535`);
+  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 65_535)
+    throw new RangeError(`maxBins is ${maxBins}; it must be an integer from 2 to 65535`);
   if (columns.length === 0) throw new RangeError('no feature columns to bin');
   const edges = columns.map((col, f) => {
     if (!(col instanceof Float64Array)) throw new TypeError(`feature ${f} is not a Float64Array`);
-    if (col.length !== columns[0].length) throw new RangeError(`feature ${f} has ${col.length} rows but feature 0 has ${columns[0].length}`);
+    if (col.length !== columns[0].length)
+      throw new RangeError(`feature ${f} has ${col.length} rows but feature 0 has ${columns[0].length}`);
     const sub = rows === undefined ? col : Float64Array.from(rows, (r) => col[r]);
     checkFinite(sub, f);
     return fitEdges(sub, maxBins);
@@ -111,7 +113,8 @@ export function fitBinner(columns: RawColumns, maxBins = 255, rows?: ArrayLike<n
 /** Maps raw columns to codes with fitted edges. Row-major suits the learner; both layouts are accepted by it. */
 export function binColumns(b: BinnerState, columns: RawColumns, layout: 'row' | 'column' = 'row'): BinnedMatrix {
   const features = b.edges.length;
-  if (columns.length !== features) throw new RangeError(`the binner was fitted on ${features} features but ${columns.length} columns were given`);
+  if (columns.length !== features)
+    throw new RangeError(`the binner was fitted on ${features} features but ${columns.length} columns were given`);
   const rows = features === 0 ? 0 : columns[0].length;
   let widest = 0;
   for (let f = 0; f < features; f++) widest = Math.max(widest, missingCode(b, f));

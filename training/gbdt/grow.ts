@@ -7,7 +7,16 @@
  * reproducible). Only the smaller child's histogram is built from rows; the larger child's is
  * the parent's minus it, which roughly halves the work per level.
  */
-import { bestSplit, buildHistogram, leafOutput, noSplit, subtractHistogram, type HistLayout, type Split, type SplitRules } from './histogram.js';
+import {
+  bestSplit,
+  buildHistogram,
+  leafOutput,
+  noSplit,
+  subtractHistogram,
+  type HistLayout,
+  type Split,
+  type SplitRules,
+} from './histogram.js';
 
 /** A tree as the learner keeps it: the serialisable arrays plus the bin threshold per node. */
 export interface GrownTree {
@@ -66,7 +75,11 @@ export class GrowBuffers {
   private free: Float64Array[] = [];
   readonly scratch: Uint32Array;
   readonly goesLeft: Uint8Array;
-  constructor(private readonly size: number, rows: number, maxBins: number) {
+  constructor(
+    private readonly size: number,
+    rows: number,
+    maxBins: number,
+  ) {
     this.scratch = new Uint32Array(rows);
     this.goesLeft = new Uint8Array(maxBins);
   }
@@ -89,7 +102,18 @@ export function growTree(inp: GrowInput, buf: GrowBuffers): GrownTree {
   const histFeats = inp.allFeatures ? null : feats;
   const F = layout.features;
   const lambda = rules.lambda;
-  const t: GrownTree = { feature: [], bin: [], missingLeft: [], left: [], right: [], value: [], cover: [], gain: [], leafBegin: new Map(), leafEnd: new Map() };
+  const t: GrownTree = {
+    feature: [],
+    bin: [],
+    missingLeft: [],
+    left: [],
+    right: [],
+    value: [],
+    cover: [],
+    gain: [],
+    leafBegin: new Map(),
+    leafEnd: new Map(),
+  };
   const addNode = (g: number, h: number, n: number, lo: number, hi: number): number => {
     t.feature.push(-1);
     t.bin.push(-1);
@@ -112,7 +136,18 @@ export function growTree(inp: GrowInput, buf: GrowBuffers): GrownTree {
     g0 += grad[rowIdx[i]];
     h0 += hess[rowIdx[i]];
   }
-  const root: Leaf = { node: addNode(g0, h0, inp.rowCount, -Infinity, Infinity), begin: 0, end: inp.rowCount, depth: 0, g: g0, h: h0, lo: -Infinity, hi: Infinity, hist: null, split: noSplit() };
+  const root: Leaf = {
+    node: addNode(g0, h0, inp.rowCount, -Infinity, Infinity),
+    begin: 0,
+    end: inp.rowCount,
+    depth: 0,
+    g: g0,
+    h: h0,
+    lo: -Infinity,
+    hi: Infinity,
+    hist: null,
+    split: noSplit(),
+  };
   if (canSplit(root)) {
     root.hist = buf.take();
     buildHistogram(root.hist, F, slots, rowIdx, 0, inp.rowCount, grad, hess, histFeats);
@@ -159,7 +194,10 @@ export function growTree(inp: GrowInput, buf: GrowBuffers): GrownTree {
     const hR = p.h - s.hLeft;
     // Monotone: the children's values are split at their midpoint and every later leaf below
     // stays on its side of it, so the direction holds for the whole subtree.
-    let loL = p.lo, hiL = p.hi, loR = p.lo, hiR = p.hi;
+    let loL = p.lo,
+      hiL = p.hi,
+      loR = p.lo,
+      hiR = p.hi;
     const mono = monotone[f];
     if (mono !== 0) {
       const wL = leafOutput(s.gLeft, s.hLeft, lambda, p.lo, p.hi);
@@ -173,8 +211,30 @@ export function growTree(inp: GrowInput, buf: GrowBuffers): GrownTree {
         hiR = midW;
       }
     }
-    const L: Leaf = { node: addNode(s.gLeft, s.hLeft, nL, loL, hiL), begin: p.begin, end: mid, depth: p.depth + 1, g: s.gLeft, h: s.hLeft, lo: loL, hi: hiL, hist: null, split: noSplit() };
-    const R: Leaf = { node: addNode(gR, hR, nR, loR, hiR), begin: mid, end: p.end, depth: p.depth + 1, g: gR, h: hR, lo: loR, hi: hiR, hist: null, split: noSplit() };
+    const L: Leaf = {
+      node: addNode(s.gLeft, s.hLeft, nL, loL, hiL),
+      begin: p.begin,
+      end: mid,
+      depth: p.depth + 1,
+      g: s.gLeft,
+      h: s.hLeft,
+      lo: loL,
+      hi: hiL,
+      hist: null,
+      split: noSplit(),
+    };
+    const R: Leaf = {
+      node: addNode(gR, hR, nR, loR, hiR),
+      begin: mid,
+      end: p.end,
+      depth: p.depth + 1,
+      g: gR,
+      h: hR,
+      lo: loR,
+      hi: hiR,
+      hist: null,
+      split: noSplit(),
+    };
     const n = p.node;
     t.feature[n] = f;
     t.bin[n] = s.bin;

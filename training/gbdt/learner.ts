@@ -121,7 +121,8 @@ export function fitGbdt(train: BinnedMatrix, labels: ArrayLike<number>, opts: Gb
   }
   let positives = 0;
   for (let i = 0; i < n; i++) positives += labels[i];
-  if (positives === 0 || positives === n) throw new RangeError(`the training set has ${positives} defaults in ${n} rows; it needs both classes`);
+  if (positives === 0 || positives === n)
+    throw new RangeError(`the training set has ${positives} defaults in ${n} rows; it needs both classes`);
 
   const codes = rowMajor(train);
   const layout: HistLayout = histLayout(binner.edges.map((_, f) => missingCode(binner, f) + 1));
@@ -167,7 +168,24 @@ export function fitGbdt(train: BinnedMatrix, labels: ArrayLike<number>, opts: Gb
       feats = order.subarray(0, nFeats).sort();
     }
 
-    const t = growTree({ slots, layout, grad, hess, rowIdx, rowCount, feats, allFeatures: feats === allFeats, monotone, rules, maxLeaves: p.maxLeaves, maxDepth: p.maxDepth, learningRate: p.learningRate }, buf);
+    const t = growTree(
+      {
+        slots,
+        layout,
+        grad,
+        hess,
+        rowIdx,
+        rowCount,
+        feats,
+        allFeatures: feats === allFeats,
+        monotone,
+        rules,
+        maxLeaves: p.maxLeaves,
+        maxDepth: p.maxDepth,
+        learningRate: p.learningRate,
+      },
+      buf,
+    );
     trees.push(t);
     if (rowCount === n) {
       for (const [leaf, begin] of t.leafBegin) {
@@ -202,7 +220,13 @@ export function fitGbdt(train: BinnedMatrix, labels: ArrayLike<number>, opts: Gb
   for (let k = 0; k < kept; k++) trees[k].feature.forEach((f, node) => f >= 0 && (importance[f] += trees[k].gain[node]));
 
   return {
-    model: { kind: 'gbdt', schemaVersion: TREES_SCHEMA_VERSION, featureCount: F, baseScore: base, trees: trees.slice(0, kept).map((t) => toPlain(t, binner)) },
+    model: {
+      kind: 'gbdt',
+      schemaVersion: TREES_SCHEMA_VERSION,
+      featureCount: F,
+      baseScore: base,
+      trees: trees.slice(0, kept).map((t) => toPlain(t, binner)),
+    },
     params: p,
     bestIteration: kept,
     roundsRun: trees.length,

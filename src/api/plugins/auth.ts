@@ -47,7 +47,10 @@ export function actingCollector(principal: Principal | null, collectorId: string
   if (!principal) throw new ApiError('ARREARS_UNAUTHORIZED');
   const id = collectorId ?? principal.name;
   if (id === principal.name || principal.collectors.includes('*') || principal.collectors.includes(id)) return id;
-  throw new ApiError('ARREARS_FORBIDDEN', `API key "${principal.name}" may act only as collector "${principal.name}"${principal.collectors.length ? ` or ${principal.collectors.map((c) => `"${c}"`).join(', ')}` : ''}, not "${id}" (list it in the key's "collectors" to allow this)`);
+  throw new ApiError(
+    'ARREARS_FORBIDDEN',
+    `API key "${principal.name}" may act only as collector "${principal.name}"${principal.collectors.length ? ` or ${principal.collectors.map((c) => `"${c}"`).join(', ')}` : ''}, not "${id}" (list it in the key's "collectors" to allow this)`,
+  );
 }
 
 export const sha256Hex = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');

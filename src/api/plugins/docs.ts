@@ -32,7 +32,7 @@ export default fp(
           title: 'arrears scoring API',
           version: '1',
           description:
-            'Probability of default, points, risk tier and reason codes for overdue borrowers. Send an API key in `x-api-key` (or `Authorization: Bearer`). Errors: `{ error: { code, message, details: [{ path, issue }] } }` with the codes listed in the README ("Scoring API").',
+            'Probability of default, points, risk tier and reason codes for overdue borrowers. Send an API key in `x-api-key` (or `Authorization: Bearer`). Errors: `{ error: { code, message, details: [{ path, issue }] } }` with the codes listed in docs/api.md ("Errors").',
         },
         components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
         security: [{ apiKey: [] }],

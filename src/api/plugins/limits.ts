@@ -26,7 +26,10 @@ export default fp(
           if (req.routeOptions.config.alwaysOn) return undefined;
           reply.header('retry-after', '5');
           return Promise.reject(
-            new ApiError('ARREARS_OVERLOADED', `the server is overloaded (${type}${value === undefined ? '' : ` ${Math.round(value)}`}); retry later`),
+            new ApiError(
+              'ARREARS_OVERLOADED',
+              `the server is overloaded (${type}${value === undefined ? '' : ` ${Math.round(value)}`}); retry later`,
+            ),
           );
         },
       });
@@ -41,7 +44,10 @@ export default fp(
         keyGenerator: (req) => (req.principal ? `key:${req.principal.name}` : `ip:${req.ip}`),
         allowList: (req) => !req.routeOptions.config.role || req.routeOptions.config.role === 'public',
         errorResponseBuilder: (_req, ctx) =>
-          new ApiError('ARREARS_RATE_LIMITED', `rate limit of ${ctx.max} requests per minute exceeded for this API key; retry in ${ctx.after}`),
+          new ApiError(
+            'ARREARS_RATE_LIMITED',
+            `rate limit of ${ctx.max} requests per minute exceeded for this API key; retry in ${ctx.after}`,
+          ),
       });
     }
   },

@@ -33,15 +33,30 @@ export function createMetrics(defaultMetrics: boolean): ApiMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    scores: new Counter({ name: 'arrears_scores_total', help: 'Borrowers scored, by risk tier', labelNames: ['tier', 'model'], registers: [registry] }),
-    errors: new Counter({ name: 'arrears_errors_total', help: 'Error responses (and failed batch items) by error code', labelNames: ['code'], registers: [registry] }),
+    scores: new Counter({
+      name: 'arrears_scores_total',
+      help: 'Borrowers scored, by risk tier',
+      labelNames: ['tier', 'model'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'arrears_errors_total',
+      help: 'Error responses (and failed batch items) by error code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
     modelInfo: new Gauge({
       name: 'arrears_model_info',
       help: 'The model serving each role (value 1)',
       labelNames: ['role', 'name', 'version'],
       registers: [registry],
     }),
-    modelSwaps: new Counter({ name: 'arrears_model_swaps_total', help: 'Model swaps and refused bundles', labelNames: ['role', 'result'], registers: [registry] }),
+    modelSwaps: new Counter({
+      name: 'arrears_model_swaps_total',
+      help: 'Model swaps and refused bundles',
+      labelNames: ['role', 'result'],
+      registers: [registry],
+    }),
     shadowAbsDiff: new Histogram({
       name: 'arrears_shadow_pd_abs_diff',
       help: 'Absolute PD difference between champion and challenger on live traffic',

@@ -20,7 +20,10 @@ export default fp(
     const redis = opts.redis ?? new Redis(opts.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     app.decorate('redis', redis);
     if (opts.redis) return;
-    redis.on('error', throttledErrorLog(app.log, 'redis unavailable: worklists answer 503 and model pub/sub is paused (scoring is unaffected)'));
+    redis.on(
+      'error',
+      throttledErrorLog(app.log, 'redis unavailable: worklists answer 503 and model pub/sub is paused (scoring is unaffected)'),
+    );
     app.addHook('onClose', async () => {
       await redis.quit().catch(() => redis.disconnect());
     });

@@ -45,7 +45,16 @@ export interface CollectionRoutesOptions {
   now?: () => number;
 }
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
+const errors = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  413: ErrorSchema,
+  429: ErrorSchema,
+  503: ErrorSchema,
+};
 
 /** Redis refusing or timing out means the worklists are unavailable, not that the request was wrong. */
 function storeError(err: unknown): never {
@@ -73,7 +82,11 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
   const now = opts.now ?? Date.now;
   const maxClaim = opts.maxClaim ?? 50;
   const maxFeatureKeys = opts.maxFeatureKeys ?? 1_000;
-  const counters = registerWorklistMetrics(base.metrics, { sizes: () => service.store.sizes(), jobCounts: () => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') }, base.log);
+  const counters = registerWorklistMetrics(
+    base.metrics,
+    { sizes: () => service.store.sizes(), jobCounts: () => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') },
+    base.log,
+  );
 
   app.post(
     '/v1/delinquencies',
@@ -104,13 +117,17 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
       schema: {
         operationId: 'getWorklists',
         summary: 'Worklist sizes',
-        description: 'Per queue: ready (claimable once the compliance gate agrees), waiting (not before a time: cadence, contact window, promise to pay) and leased. Plus the intake backlog.',
+        description:
+          'Per queue: ready (claimable once the compliance gate agrees), waiting (not before a time: cadence, contact window, promise to pay) and leased. Plus the intake backlog.',
         tags: ['collection'],
         response: { 200: WorklistSizes, ...errors },
       },
     },
     async () => {
-      const [queues, intake] = await Promise.all([service.store.sizes(), queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed')]).catch(storeError);
+      const [queues, intake] = await Promise.all([
+        service.store.sizes(),
+        queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed'),
+      ]).catch(storeError);
       return { queues, intake, policy: service.policy.version };
     },
   );
@@ -122,7 +139,8 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
       schema: {
         operationId: 'claimWorklistItems',
         summary: 'Lease the next contactable items',
-        description: 'Leases up to n of the highest-priority items that may be contacted now under the jurisdiction rules, to one collector, until leaseUntil. An expired lease goes back to the queue.',
+        description:
+          'Leases up to n of the highest-priority items that may be contacted now under the jurisdiction rules, to one collector, until leaseUntil. An expired lease goes back to the queue.',
         tags: ['collection'],
         params: QueueParams,
         body: ClaimBody(maxClaim),
@@ -166,7 +184,10 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
       if (!r.ok) {
         if (r.reason === 'not_found') throw new ApiError('ARREARS_NOT_FOUND', `no account ${accountId}`);
         if (r.reason === 'wrong_queue') throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not on the ${q} queue`);
-        throw new ApiError('ARREARS_CONFLICT', `account ${accountId} is not leased to ${collector} (another collector claimed it since); the contact is recorded in its ledger`);
+        throw new ApiError(
+          'ARREARS_CONFLICT',
+          `account ${accountId} is not leased to ${collector} (another collector claimed it since); the contact is recorded in its ledger`,
+        );
       }
       counters.outcomes.inc({ queue: q, type: outcome.type });
       return { accountId, state: r.state as z.output<typeof OutcomeResponse>['state'] };
@@ -195,4 +216,7 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
   await registerQueueBoard(base, [queue]);
 }
 
-export default fp(collectionRoutes, { name: 'arrears-collection-routes', dependencies: ['arrears-auth', 'arrears-metrics', 'arrears-collection'] });
+export default fp(collectionRoutes, {
+  name: 'arrears-collection-routes',
+  dependencies: ['arrears-auth', 'arrears-metrics', 'arrears-collection'],
+});

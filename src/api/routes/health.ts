@@ -16,7 +16,15 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
 
   app.get(
     '/health/live',
-    { config: { role: 'public', alwaysOn: true }, schema: { operationId: 'getLiveness', tags: ['operations'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { role: 'public', alwaysOn: true },
+      schema: {
+        operationId: 'getLiveness',
+        tags: ['operations'],
+        summary: 'Liveness',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -59,10 +67,17 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
     },
   );
 
-  app.get('/metrics', { config: { role: 'public', alwaysOn: true }, schema: { operationId: 'getMetrics', tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
-    reply.type(app.metrics.registry.contentType);
-    return app.metrics.registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    {
+      config: { role: 'public', alwaysOn: true },
+      schema: { operationId: 'getMetrics', tags: ['operations'], summary: 'Prometheus metrics' },
+    },
+    async (_req, reply) => {
+      reply.type(app.metrics.registry.contentType);
+      return app.metrics.registry.metrics();
+    },
+  );
 };
 
 export default fp(healthRoutes, { name: 'arrears-health-routes', dependencies: ['arrears-auth', 'arrears-metrics', 'arrears-models'] });

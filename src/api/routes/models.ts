@@ -48,7 +48,8 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
       schema: {
         operationId: 'listModels',
         summary: 'List model bundles',
-        description: 'Every bundle in the registry with its test metrics; marks the champion, the challenger and what this instance serves.',
+        description:
+          'Every bundle in the registry with its test metrics; marks the champion, the challenger and what this instance serves.',
         tags: ['models'],
         response: {
           200: z.object({
@@ -80,7 +81,8 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
       schema: {
         operationId: 'getModel',
         summary: 'One bundle in detail',
-        description: 'Features, metrics (train, validation, test), tiers, scaling, calibration method, data fingerprint, importance, fairness and the PSI baseline.',
+        description:
+          'Features, metrics (train, validation, test), tiers, scaling, calibration method, data fingerprint, importance, fairness and the PSI baseline.',
         tags: ['models'],
         params: VersionParams,
         response: { 200: z.record(z.string(), z.unknown()), 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
@@ -90,7 +92,11 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
       const { models } = await summaries();
       const matches = models.filter((m) => m.version === req.params.version || m.ref === req.params.version);
       if (!matches.length) throw new ApiError('ARREARS_MODEL_NOT_FOUND', `no bundle "${req.params.version}" in the registry`);
-      if (matches.length > 1) throw new ApiError('ARREARS_CONFLICT', `version "${req.params.version}" exists under several names; use one of ${matches.map((m) => m.ref).join(', ')}`);
+      if (matches.length > 1)
+        throw new ApiError(
+          'ARREARS_CONFLICT',
+          `version "${req.params.version}" exists under several names; use one of ${matches.map((m) => m.ref).join(', ')}`,
+        );
       const entry = matches[0];
       let b;
       try {

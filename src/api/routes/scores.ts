@@ -16,7 +16,16 @@ import { ApiError, capItemDetails, MAX_ITEMS_WITH_DETAILS, zodDetails, type Erro
 import { assertFeatureKeyCap } from '../feature-keys.js';
 import type { LiveMonitor } from '../monitoring.js';
 import type { ApiSlot as Slot } from '../plugins/model.js';
-import { BatchEnvelope, BatchResultSchema, ErrorSchema, ScoreEnvelope, ScoreResultSchema, type ApiWarning, type BatchResultBody, type ScoreResultBody } from '../schemas.js';
+import {
+  BatchEnvelope,
+  BatchResultSchema,
+  ErrorSchema,
+  ScoreEnvelope,
+  ScoreResultSchema,
+  type ApiWarning,
+  type BatchResultBody,
+  type ScoreResultBody,
+} from '../schemas.js';
 
 /** A few are enough to show a caller a typo or a retired feature; listing them all would echo a flood back. */
 const MAX_UNKNOWN_WARNINGS = 5;
@@ -37,7 +46,14 @@ function unknownFields(features: Record<string, unknown>, known: ReadonlySet<str
 }
 
 function toBody(r: ScoreResult, extra: ApiWarning[], borrowerId: string | undefined): ScoreResultBody {
-  const body: ScoreResultBody = { pd: r.pd, score: r.score, tier: r.tier, reasons: r.reasons, model: r.model, warnings: extra.length ? [...r.warnings, ...extra] : r.warnings };
+  const body: ScoreResultBody = {
+    pd: r.pd,
+    score: r.score,
+    tier: r.tier,
+    reasons: r.reasons,
+    model: r.model,
+    warnings: extra.length ? [...r.warnings, ...extra] : r.warnings,
+  };
   if (borrowerId !== undefined) body.borrowerId = borrowerId;
   return body;
 }
@@ -47,7 +63,13 @@ function toBody(r: ScoreResult, extra: ApiWarning[], borrowerId: string | undefi
  * sent, not the champion's parsed row: that row holds the champion's features only, and a
  * challenger may use others.
  */
-function record(monitor: LiveMonitor, slot: Slot, sent: Record<string, unknown>, r: ScoreResult, count: (tier: string, model: string) => void): void {
+function record(
+  monitor: LiveMonitor,
+  slot: Slot,
+  sent: Record<string, unknown>,
+  r: ScoreResult,
+  count: (tier: string, model: string) => void,
+): void {
   count(r.tier, slot.ref);
   // A batch that straddles a promotion finishes on the model it started with, but that model's
   // scores must not feed the new champion's drift ring or shadow comparison.
@@ -91,7 +113,8 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: numbe
       schema: {
         operationId: 'scoreBorrower',
         summary: 'Score one borrower',
-        description: "PD, points, tier and up to 4 reason codes from the champion model. Every feature of the model's bundle is required (null = unknown); unknown fields are reported in warnings.",
+        description:
+          "PD, points, tier and up to 4 reason codes from the champion model. Every feature of the model's bundle is required (null = unknown); unknown fields are reported in warnings.",
         tags: ['scoring'],
         body: ScoreEnvelope,
         response: { 200: ScoreResultSchema, ...errorResponses },
@@ -148,7 +171,14 @@ const scoresRoutes: FastifyPluginAsync<{ batchMax: number; maxFeatureKeys: numbe
    * items list their details only while `budget.listed` is under the cap (see errors.ts), so an
    * answer stays proportionate to the request.
    */
-  function scoreSlice(slot: Slot, items: readonly unknown[], from: number, to: number, results: BatchResultBody['results'], budget: { listed: number; omitted: number }): number {
+  function scoreSlice(
+    slot: Slot,
+    items: readonly unknown[],
+    from: number,
+    to: number,
+    results: BatchResultBody['results'],
+    budget: { listed: number; omitted: number },
+  ): number {
     const rows: RawRow[] = [];
     const at: number[] = [];
     const ids: (string | undefined)[] = [];

@@ -42,7 +42,12 @@ export interface WorklistCounters {
   outcomes: Counter<'queue' | 'type'>;
 }
 
-export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSources, log: FastifyBaseLogger, readTimeoutMs = SCRAPE_READ_TIMEOUT_MS): WorklistCounters {
+export function registerWorklistMetrics(
+  metrics: ApiMetrics,
+  src: WorklistSources,
+  log: FastifyBaseLogger,
+  readTimeoutMs = SCRAPE_READ_TIMEOUT_MS,
+): WorklistCounters {
   const registers = [metrics.registry];
   const sizes = bounded('worklist sizes', () => src.sizes(), readTimeoutMs);
   const jobCounts = bounded('intake job counts', () => src.jobCounts(), readTimeoutMs);
@@ -105,7 +110,17 @@ export function registerWorklistMetrics(metrics: ApiMetrics, src: WorklistSource
     },
   });
   return {
-    claimed: new Counter({ name: 'arrears_worklist_claimed_total', help: 'Items leased to collectors, by queue', labelNames: ['queue'], registers }),
-    outcomes: new Counter({ name: 'arrears_worklist_outcomes_total', help: 'Outcomes recorded, by queue and outcome type', labelNames: ['queue', 'type'], registers }),
+    claimed: new Counter({
+      name: 'arrears_worklist_claimed_total',
+      help: 'Items leased to collectors, by queue',
+      labelNames: ['queue'],
+      registers,
+    }),
+    outcomes: new Counter({
+      name: 'arrears_worklist_outcomes_total',
+      help: 'Outcomes recorded, by queue and outcome type',
+      labelNames: ['queue', 'type'],
+      registers,
+    }),
   };
 }

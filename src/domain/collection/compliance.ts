@@ -47,7 +47,15 @@ export type ComplianceProfile = z.infer<typeof ComplianceProfileSchema>;
 export const US_REG_F: ComplianceProfile = {
   name: 'US Regulation F (12 CFR 1006)',
   contactHours: { start: 8, end: 21 },
-  zones: ['Pacific/Honolulu', 'America/Anchorage', 'America/Los_Angeles', 'America/Phoenix', 'America/Denver', 'America/Chicago', 'America/New_York'],
+  zones: [
+    'Pacific/Honolulu',
+    'America/Anchorage',
+    'America/Los_Angeles',
+    'America/Phoenix',
+    'America/Denver',
+    'America/Chicago',
+    'America/New_York',
+  ],
   dayZone: 'America/New_York',
   callAttempts: { max: 7, days: 7 },
   quietDaysAfterConversation: 7,
@@ -88,7 +96,10 @@ export const CN_NIFA_2024: ComplianceProfile = {
 export const DEFAULT_PROFILES: Readonly<Record<string, ComplianceProfile>> = { US: US_REG_F, CN: CN_NIFA_2024 };
 
 /** The profile for a jurisdiction: the policy's own, else the built-in default, else none (blocked). */
-export function resolveProfile(jurisdiction: string, overrides: Readonly<Record<string, ComplianceProfile>> = {}): ComplianceProfile | null {
+export function resolveProfile(
+  jurisdiction: string,
+  overrides: Readonly<Record<string, ComplianceProfile>> = {},
+): ComplianceProfile | null {
   return overrides[jurisdiction] ?? DEFAULT_PROFILES[jurisdiction] ?? null;
 }
 
@@ -271,7 +282,13 @@ export function checkContact(
   if (!p)
     return {
       allowed: false,
-      reasons: [{ code: 'NO_PROFILE', message: `no compliance profile for jurisdiction "${account.jurisdiction}": add one to the policy`, until: null }],
+      reasons: [
+        {
+          code: 'NO_PROFILE',
+          message: `no compliance profile for jurisdiction "${account.jurisdiction}": add one to the policy`,
+          until: null,
+        },
+      ],
       nextAllowedAt: null,
     };
   const reasons = evaluateOnce(p, action, account, facts);
@@ -286,4 +303,3 @@ export function checkContact(
   }
   return { allowed: false, reasons, nextAllowedAt: null };
 }
-

@@ -104,7 +104,14 @@ export function localParts(ms: number, tz: string): Readonly<LocalParts> {
   const out: Record<string, number> = {};
   for (const p of format(tz).formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
   // Some engines still print midnight as 24 under h23; normalise.
-  const parts = Object.freeze({ year: out.year, month: out.month, day: out.day, hour: out.hour % 24, minute: out.minute, second: out.second });
+  const parts = Object.freeze({
+    year: out.year,
+    month: out.month,
+    day: out.day,
+    hour: out.hour % 24,
+    minute: out.minute,
+    second: out.second,
+  });
   // Cleared rather than evicted: a hit here must stay one Map lookup, and refilling costs little.
   if (lastParts.size >= ZONE_CACHE_LIMIT) lastParts.clear();
   lastParts.set(tz, { ms, parts });

@@ -63,10 +63,14 @@ export function ledgerKinds(outcome: Outcome['type'], channel: Channel): LedgerK
   return ['attempt', 'connected', 'conversation'];
 }
 
-const reachedBorrower = (o: Outcome['type'], channel: Channel) =>
-  channel !== 'legal_review' && o !== 'no_answer' && o !== 'wrong_number';
+const reachedBorrower = (o: Outcome['type'], channel: Channel) => channel !== 'legal_review' && o !== 'no_answer' && o !== 'wrong_number';
 
-export function planOutcome(outcome: Outcome, a: OutcomeAccount, policy: Pick<Policy, 'priority' | 'promiseGraceDays'>, now: number): Transition {
+export function planOutcome(
+  outcome: Outcome,
+  a: OutcomeAccount,
+  policy: Pick<Policy, 'priority' | 'promiseGraceDays'>,
+  now: number,
+): Transition {
   const ledger = ledgerKinds(outcome.type, a.channel);
   const set: Record<string, string> = { lastOutcome: outcome.type };
   const del: string[] = [];

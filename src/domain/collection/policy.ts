@@ -74,10 +74,12 @@ export const PolicySchema = z
   .superRefine((p, ctx) => {
     const { cuts, names } = p.pdTiers;
     for (let i = 1; i < cuts.length; i++)
-      if (cuts[i] <= cuts[i - 1]) ctx.addIssue({ code: 'custom', path: ['pdTiers', 'cuts', i], message: 'cut points must be strictly ascending' });
+      if (cuts[i] <= cuts[i - 1])
+        ctx.addIssue({ code: 'custom', path: ['pdTiers', 'cuts', i], message: 'cut points must be strictly ascending' });
     if (names.length !== cuts.length + 1)
       ctx.addIssue({ code: 'custom', path: ['pdTiers', 'names'], message: `needs ${cuts.length + 1} names for ${cuts.length} cut points` });
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['pdTiers', 'names'], message: 'tier names must be unique' });
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({ code: 'custom', path: ['pdTiers', 'names'], message: 'tier names must be unique' });
     const seen = new Set<string>();
     let total = 0;
     p.variants.forEach((v, i) => {
@@ -90,9 +92,14 @@ export const PolicySchema = z
         if (!names.includes(t)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'grid', t], message: `"${t}" is not a tier name` });
     });
     if (total <= 0) ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant weights must add up to more than 0' });
-    if (p.bankruptcy.queue !== 'legal') ctx.addIssue({ code: 'custom', path: ['bankruptcy', 'queue'], message: 'bankruptcy goes to the legal queue only' });
+    if (p.bankruptcy.queue !== 'legal')
+      ctx.addIssue({ code: 'custom', path: ['bankruptcy', 'queue'], message: 'bankruptcy goes to the legal queue only' });
     if (!SOFT_CHANNELS.includes(p.hardship.treatment.channel))
-      ctx.addIssue({ code: 'custom', path: ['hardship', 'treatment', 'channel'], message: `hardship treatment must be soft (${SOFT_CHANNELS.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hardship', 'treatment', 'channel'],
+        message: `hardship treatment must be soft (${SOFT_CHANNELS.join(', ')})`,
+      });
   });
 export type Policy = z.infer<typeof PolicySchema>;
 

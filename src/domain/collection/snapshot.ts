@@ -17,7 +17,11 @@ const MAX_FEATURE_STRING = 256;
 /** Ids become parts of Redis keys and job ids, so they keep to a safe alphabet (no ':'). */
 export const AccountId = z.string().min(1).max(MAX_ID).regex(ACCOUNT_ID, 'letters, digits, ".", "_" and "-" only');
 /** A collector's id, as claims and outcomes record it (and as API key entries list them). */
-export const CollectorId = z.string().min(1).max(MAX_ID).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, ".", "_", "@" and "-" only');
+export const CollectorId = z
+  .string()
+  .min(1)
+  .max(MAX_ID)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, ".", "_", "@" and "-" only');
 
 export const FlagsSchema = z.strictObject({
   doNotContact: z.boolean().optional(),
@@ -30,7 +34,12 @@ export const FlagsSchema = z.strictObject({
   cease: z.boolean().optional(),
 });
 
-const FeatureValue = z.union([z.number().refine(Number.isFinite, 'must be finite'), z.string().max(MAX_FEATURE_STRING), z.boolean(), z.null()]);
+const FeatureValue = z.union([
+  z.number().refine(Number.isFinite, 'must be finite'),
+  z.string().max(MAX_FEATURE_STRING),
+  z.boolean(),
+  z.null(),
+]);
 
 export const SnapshotSchema = z.strictObject({
   accountId: AccountId,
@@ -121,8 +130,10 @@ export function featureIssues(
   for (const f of spec) {
     const v = features[f.name];
     if (v === undefined) out.push({ path: `features.${f.name}`, issue: 'required: send null when unknown' });
-    else if (v !== null && f.type === 'numeric' && typeof v !== 'number') out.push({ path: `features.${f.name}`, issue: 'must be a finite number or null' });
-    else if (v !== null && f.type === 'categorical' && typeof v !== 'string') out.push({ path: `features.${f.name}`, issue: 'must be a string or null' });
+    else if (v !== null && f.type === 'numeric' && typeof v !== 'number')
+      out.push({ path: `features.${f.name}`, issue: 'must be a finite number or null' });
+    else if (v !== null && f.type === 'categorical' && typeof v !== 'string')
+      out.push({ path: `features.${f.name}`, issue: 'must be a string or null' });
   }
   return out;
 }

@@ -55,10 +55,12 @@ function insertSorted<T>(arr: T[], item: T, before: (a: T, b: T) => boolean): vo
 }
 
 function money(e: { amount: number; currency?: string }, loan: LoanState, total: number): number {
-  if (e.currency !== undefined && e.currency !== loan.currency) throw invalid('currency', `${e.currency} is not the loan's currency (${loan.currency})`);
+  if (e.currency !== undefined && e.currency !== loan.currency)
+    throw invalid('currency', `${e.currency} is not the loan's currency (${loan.currency})`);
   const minor = toMinor(e.amount, loan.currency);
   if (minor === null) throw invalid('amount', `has more decimals than ${loan.currency} allows (${minorExponent(loan.currency)})`);
-  if (!Number.isSafeInteger(total + minor)) throw invalid('amount', "would take the account's total beyond what the ledger can hold exactly");
+  if (!Number.isSafeInteger(total + minor))
+    throw invalid('amount', "would take the account's total beyond what the ledger can hold exactly");
   return minor;
 }
 
@@ -100,8 +102,23 @@ function applyReady(s: AccountState, e: ServicingEvent, ctx: ApplyContext): void
       const prior = s.payments.find((p) => p.paymentId === e.paymentId);
       if (prior) throw conflict('paymentId', `payment ${e.paymentId} was already recorded by event ${prior.eventId}`);
       const amount = money(e, loan, sum(s.payments) + sum(s.adjustments));
-      const attribution = ctx.collection ? attributePayment({ paymentId: e.paymentId, amount, paidAt: e.paidAt }, { accountId: s.accountId, currency: loan.currency }, ctx.collection) : null;
-      const p = { eventId: e.eventId, paymentId: e.paymentId, amount, paidAt: e.paidAt, day: dayOf(e.paidAt), channel: e.channel, reversal: null, attribution };
+      const attribution = ctx.collection
+        ? attributePayment(
+            { paymentId: e.paymentId, amount, paidAt: e.paidAt },
+            { accountId: s.accountId, currency: loan.currency },
+            ctx.collection,
+          )
+        : null;
+      const p = {
+        eventId: e.eventId,
+        paymentId: e.paymentId,
+        amount,
+        paidAt: e.paidAt,
+        day: dayOf(e.paidAt),
+        channel: e.channel,
+        reversal: null,
+        attribution,
+      };
       const t = Date.parse(e.paidAt);
       insertSorted(s.payments, p, (a, b) => t < Date.parse(b.paidAt) || (t === Date.parse(b.paidAt) && a.paymentId < b.paymentId));
       return;
@@ -164,7 +181,11 @@ function drain(s: AccountState, ctx: ApplyContext): { applied: string[]; rejecte
  * conflict. Throws ServicingError (`invalid` or `conflict`, naming the field) and changes nothing
  * when the event cannot be applied.
  */
-export function applyEvent(state: AccountState, event: ServicingEvent, ctx: ApplyContext = {}): { state: AccountState; effect: ApplyEffect } {
+export function applyEvent(
+  state: AccountState,
+  event: ServicingEvent,
+  ctx: ApplyContext = {},
+): { state: AccountState; effect: ApplyEffect } {
   assertStateVersion(state);
   if (event.accountId !== state.accountId) throw invalid('accountId', `this state is account ${state.accountId}`);
   const fp = fingerprint(event);
@@ -189,7 +210,11 @@ export function applyEvent(state: AccountState, event: ServicingEvent, ctx: Appl
 }
 
 /** Applies events in order. Throws the first error; the state passed in is untouched either way. */
-export function applyEvents(state: AccountState, events: readonly ServicingEvent[], ctx: ApplyContext = {}): { state: AccountState; effects: ApplyEffect[] } {
+export function applyEvents(
+  state: AccountState,
+  events: readonly ServicingEvent[],
+  ctx: ApplyContext = {},
+): { state: AccountState; effects: ApplyEffect[] } {
   const effects: ApplyEffect[] = [];
   let s = state;
   for (const e of events) {

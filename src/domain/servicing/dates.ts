@@ -11,7 +11,10 @@ import { DAY_MS } from '../collection/types.js';
 /** YYYY-MM-DD, a real calendar day. */
 export const IsoDate = z.iso.date('must be a date, YYYY-MM-DD');
 /** ISO 8601 instant with an explicit offset (Z or +hh:mm): a local time without one is ambiguous. */
-export const Instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-05-12T09:30:00+08:00' });
+export const Instant = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-05-12T09:30:00+08:00',
+});
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

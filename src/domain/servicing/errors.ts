@@ -31,11 +31,14 @@ export const conflict = (path: string, issue: string): ServicingError => new Ser
  * zod issues as details. An unknown key is reported at its own path (zod puts it at the object's),
  * so the caller sees which field to remove. Input values are never echoed.
  */
-export function issuesToDetails(issues: readonly { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[]): ServicingIssue[] {
+export function issuesToDetails(
+  issues: readonly { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[],
+): ServicingIssue[] {
   const out: ServicingIssue[] = [];
   for (const i of issues) {
     const base = i.path.map(String);
-    if (i.code === 'unrecognized_keys' && i.keys) for (const k of i.keys) out.push({ path: [...base, k].join('.'), issue: 'unknown field' });
+    if (i.code === 'unrecognized_keys' && i.keys)
+      for (const k of i.keys) out.push({ path: [...base, k].join('.'), issue: 'unknown field' });
     else out.push({ path: base.join('.') || '(event)', issue: i.message });
   }
   return out;

@@ -141,8 +141,12 @@ function contextIssues(x: unknown, ctx: ParseContext): ServicingIssue[] {
 }
 
 /** Validates one event against the schema and the context, or names every bad field. */
-export function safeParseServicingEvent(x: unknown, ctx: ParseContext): { ok: true; event: ServicingEvent } | { ok: false; details: ServicingIssue[] } {
-  if (!Number.isFinite(ctx.now) || !(ctx.futureToleranceMs >= 0)) throw new RangeError('ParseContext needs a finite now and a futureToleranceMs >= 0');
+export function safeParseServicingEvent(
+  x: unknown,
+  ctx: ParseContext,
+): { ok: true; event: ServicingEvent } | { ok: false; details: ServicingIssue[] } {
+  if (!Number.isFinite(ctx.now) || !(ctx.futureToleranceMs >= 0))
+    throw new RangeError('ParseContext needs a finite now and a futureToleranceMs >= 0');
   const r = ServicingEventSchema.safeParse(x);
   const details = [...(r.success ? [] : issuesToDetails(r.error.issues)), ...contextIssues(x, ctx)];
   if (details.length > 0) return { ok: false, details };

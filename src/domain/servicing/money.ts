@@ -27,7 +27,12 @@ const EXPONENT_2 =
   'UZS VED VES WST XCD XCG YER ZAR ZMW ZWG';
 
 const exponents = new Map<string, number>();
-for (const [list, e] of [[EXPONENT_0, 0], [EXPONENT_2, 2], [EXPONENT_3, 3]] as const) for (const c of list.split(' ')) exponents.set(c, e);
+for (const [list, e] of [
+  [EXPONENT_0, 0],
+  [EXPONENT_2, 2],
+  [EXPONENT_3, 3],
+] as const)
+  for (const c of list.split(' ')) exponents.set(c, e);
 
 /** Every currency the ledger accepts, sorted. */
 export const CURRENCIES: readonly string[] = [...exponents.keys()].sort();

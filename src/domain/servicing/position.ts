@@ -73,13 +73,23 @@ function receiptsAsOf(state: AccountState, asOf: string): { receipts: Receipt[];
   for (const a of state.adjustments)
     if (a.day <= asOf) receipts.push({ source: 'adjustment', id: a.eventId, amount: a.amount, day: a.day, t: Date.parse(a.at) });
   // Same instant: payments first, then by id, so the allocation is one and the same everywhere.
-  receipts.sort((a, b) => a.t - b.t || (a.source === b.source ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.source === 'payment' ? -1 : 1));
+  receipts.sort(
+    (a, b) => a.t - b.t || (a.source === b.source ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.source === 'payment' ? -1 : 1),
+  );
   return { receipts, reversed };
 }
 
 /** The receipts poured over the dues, oldest due first. Returns the dues and what was left over. */
 function allocate(state: AccountState, receipts: readonly Receipt[], asOf: string): { dues: DuePosition[]; credit: number } {
-  const dues: DuePosition[] = state.dues.map((d) => ({ dueId: d.dueId, dueDate: d.dueDate, amount: d.amount, allocated: 0, unpaid: d.amount, pastDue: d.dueDate < asOf, allocations: [] }));
+  const dues: DuePosition[] = state.dues.map((d) => ({
+    dueId: d.dueId,
+    dueDate: d.dueDate,
+    amount: d.amount,
+    allocated: 0,
+    unpaid: d.amount,
+    pastDue: d.dueDate < asOf,
+    allocations: [],
+  }));
   let i = 0;
   let credit = 0;
   for (const r of receipts) {
@@ -119,8 +129,10 @@ export function accountPosition(state: AccountState, asOf: string): AccountPosit
   const dpd = oldest ? daysBetween(oldest.dueDate, asOf) : 0;
   const next = dues.find((d) => !d.pastDue && d.unpaid > 0) ?? null;
   const balance = Math.max(0, Math.max(loan.principal, totalDue) - received);
-  const adjusted = (kind: 'write_off' | 'waiver') => state.adjustments.reduce((a, x) => a + (x.kind === kind && x.day <= asOf ? x.amount : 0), 0);
-  const status: AccountStatus = state.closed && state.closed.day <= asOf ? 'closed' : balance === 0 ? 'paid_off' : arrears > 0 ? 'delinquent' : 'current';
+  const adjusted = (kind: 'write_off' | 'waiver') =>
+    state.adjustments.reduce((a, x) => a + (x.kind === kind && x.day <= asOf ? x.amount : 0), 0);
+  const status: AccountStatus =
+    state.closed && state.closed.day <= asOf ? 'closed' : balance === 0 ? 'paid_off' : arrears > 0 ? 'delinquent' : 'current';
   return {
     accountId: state.accountId,
     asOf,

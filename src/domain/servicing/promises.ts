@@ -18,11 +18,16 @@ export const PromiseToPaySchema = z
     madeAt: Instant,
     amount: Amount.optional(),
     date: IsoDate.optional(),
-    instalments: z.array(InstalmentSchema).min(1, 'a plan needs at least one instalment').max(MAX_INSTALMENTS, `at most ${MAX_INSTALMENTS} instalments`).optional(),
+    instalments: z
+      .array(InstalmentSchema)
+      .min(1, 'a plan needs at least one instalment')
+      .max(MAX_INSTALMENTS, `at most ${MAX_INSTALMENTS} instalments`)
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const single = p.amount !== undefined || p.date !== undefined;
-    if (single && p.instalments) ctx.addIssue({ code: 'custom', path: ['instalments'], message: 'send either amount and date, or instalments, not both' });
+    if (single && p.instalments)
+      ctx.addIssue({ code: 'custom', path: ['instalments'], message: 'send either amount and date, or instalments, not both' });
     else if (!p.instalments) {
       if (p.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'required (or send instalments)' });
       if (p.date === undefined) ctx.addIssue({ code: 'custom', path: ['date'], message: 'required (or send instalments)' });
@@ -31,11 +36,14 @@ export const PromiseToPaySchema = z
     if (!Instant.safeParse(p.madeAt).success || (p.instalments !== undefined && !Array.isArray(p.instalments))) return;
     // madeAt's own date part is the calendar day where the promise was recorded.
     const madeOn = p.madeAt.slice(0, 10);
-    if (typeof p.date === 'string' && p.date < madeOn) ctx.addIssue({ code: 'custom', path: ['date'], message: `is before the day the promise was made (${madeOn})` });
+    if (typeof p.date === 'string' && p.date < madeOn)
+      ctx.addIssue({ code: 'custom', path: ['date'], message: `is before the day the promise was made (${madeOn})` });
     p.instalments?.forEach((x, i) => {
       if (typeof x?.date !== 'string') return;
-      if (i === 0 && x.date < madeOn) ctx.addIssue({ code: 'custom', path: ['instalments', i, 'date'], message: `is before the day the promise was made (${madeOn})` });
-      if (i > 0 && x.date <= String(p.instalments![i - 1]?.date)) ctx.addIssue({ code: 'custom', path: ['instalments', i, 'date'], message: "must be after the previous instalment's date" });
+      if (i === 0 && x.date < madeOn)
+        ctx.addIssue({ code: 'custom', path: ['instalments', i, 'date'], message: `is before the day the promise was made (${madeOn})` });
+      if (i > 0 && x.date <= String(p.instalments![i - 1]?.date))
+        ctx.addIssue({ code: 'custom', path: ['instalments', i, 'date'], message: "must be after the previous instalment's date" });
     });
   });
 export type PromiseToPayInput = z.input<typeof PromiseToPaySchema>;
@@ -55,7 +63,11 @@ export function parsePromise(x: unknown, currency: string): PromiseToPay {
   const issues: ServicingIssue[] = [];
   const instalments = raw.map((x, i) => {
     const amount = toMinor(x.amount, currency);
-    if (amount === null) issues.push({ path: p.instalments ? `instalments.${i}.amount` : 'amount', issue: `has more decimals than ${currency} allows (${minorExponent(currency)})` });
+    if (amount === null)
+      issues.push({
+        path: p.instalments ? `instalments.${i}.amount` : 'amount',
+        issue: `has more decimals than ${currency} allows (${minorExponent(currency)})`,
+      });
     return { date: x.date, amount: amount ?? 0 };
   });
   if (issues.length > 0) throw new ServicingError('invalid', issues);
@@ -112,7 +124,13 @@ export interface PromiseOptions {
  * it, pending. The promise is broken if any instalment is broken, else partly kept if any is,
  * else kept when all are kept, else pending: a plan is judged as soon as one instalment fails.
  */
-export function evaluatePromise(promise: PromiseToPay, payments: readonly PromisePayment[], asOf: string, graceDays: number, options: PromiseOptions = {}): PromiseEvaluation {
+export function evaluatePromise(
+  promise: PromiseToPay,
+  payments: readonly PromisePayment[],
+  asOf: string,
+  graceDays: number,
+  options: PromiseOptions = {},
+): PromiseEvaluation {
   if (!isIsoDate(asOf)) throw invalid('asOf', 'must be a date, YYYY-MM-DD');
   if (!Number.isInteger(graceDays) || graceDays < 0) throw invalid('graceDays', 'must be a whole number of days, 0 or more');
   const share = options.minPartShare ?? 0;

@@ -88,10 +88,22 @@ export interface AccountState {
 
 /** The state of an account the feed has not mentioned yet. */
 export function emptyAccount(accountId: string): AccountState {
-  return { version: STATE_VERSION, accountId, loan: null, dues: [], payments: [], adjustments: [], closed: null, pending: [], rejected: [], seen: [] };
+  return {
+    version: STATE_VERSION,
+    accountId,
+    loan: null,
+    dues: [],
+    payments: [],
+    adjustments: [],
+    closed: null,
+    pending: [],
+    rejected: [],
+    seen: [],
+  };
 }
 
 /** Refuses state written by another version of this module, rather than misreading it. */
 export function assertStateVersion(state: AccountState): void {
-  if (state.version !== STATE_VERSION) throw new Error(`servicing state version ${String(state.version)} is not ${STATE_VERSION}: migrate it first`);
+  if (state.version !== STATE_VERSION)
+    throw new Error(`servicing state version ${String(state.version)} is not ${STATE_VERSION}: migrate it first`);
 }

@@ -12,17 +12,53 @@ const codes = (r: { reasons: { code: string }[] }) => r.reasons.map((x) => x.cod
 
 describe('US Regulation F: inconvenient times (1006.6(b)(1)(i))', () => {
   const cases: { name: string; account: GateAccount; when: string; allowed: boolean; next?: string }[] = [
-    { name: '21:30 CDT is blocked until 08:00 next morning', account: us('America/Chicago'), when: '2026-03-11T02:30:00Z', allowed: false, next: '2026-03-11T13:00:00Z' },
+    {
+      name: '21:30 CDT is blocked until 08:00 next morning',
+      account: us('America/Chicago'),
+      when: '2026-03-11T02:30:00Z',
+      allowed: false,
+      next: '2026-03-11T13:00:00Z',
+    },
     { name: '20:59 CDT is allowed', account: us('America/Chicago'), when: '2026-03-11T01:59:00Z', allowed: true },
-    { name: '21:00 sharp is blocked (contact before 9 p.m.)', account: us('America/Chicago'), when: '2026-03-11T02:00:00Z', allowed: false, next: '2026-03-11T13:00:00Z' },
-    { name: '07:59 EST is blocked until 08:00', account: us('America/New_York'), when: '2026-01-15T12:59:00Z', allowed: false, next: '2026-01-15T13:00:00Z' },
+    {
+      name: '21:00 sharp is blocked (contact before 9 p.m.)',
+      account: us('America/Chicago'),
+      when: '2026-03-11T02:00:00Z',
+      allowed: false,
+      next: '2026-03-11T13:00:00Z',
+    },
+    {
+      name: '07:59 EST is blocked until 08:00',
+      account: us('America/New_York'),
+      when: '2026-01-15T12:59:00Z',
+      allowed: false,
+      next: '2026-01-15T13:00:00Z',
+    },
     { name: '08:00 EST is allowed', account: us('America/New_York'), when: '2026-01-15T13:00:00Z', allowed: true },
     // DST starts 2026-03-08 in New York: 08:00 EDT is 12:00Z, not 13:00Z.
-    { name: 'DST day: 07:30 EDT waits until 08:00 EDT', account: us('America/New_York'), when: '2026-03-08T11:30:00Z', allowed: false, next: '2026-03-08T12:00:00Z' },
+    {
+      name: 'DST day: 07:30 EDT waits until 08:00 EDT',
+      account: us('America/New_York'),
+      when: '2026-03-08T11:30:00Z',
+      allowed: false,
+      next: '2026-03-08T12:00:00Z',
+    },
     // Unknown zone: 09:00 in New York is 03:00 in Honolulu.
-    { name: 'unknown zone, 09:00 New York / 03:00 Honolulu: blocked until 08:00 Honolulu', account: us(null), when: '2026-07-01T13:00:00Z', allowed: false, next: '2026-07-01T18:00:00Z' },
+    {
+      name: 'unknown zone, 09:00 New York / 03:00 Honolulu: blocked until 08:00 Honolulu',
+      account: us(null),
+      when: '2026-07-01T13:00:00Z',
+      allowed: false,
+      next: '2026-07-01T18:00:00Z',
+    },
     { name: 'unknown zone, 15:00 New York / 09:00 Honolulu: allowed', account: us(null), when: '2026-07-01T19:00:00Z', allowed: true },
-    { name: 'unknown zone, 21:30 New York / 15:30 Honolulu: blocked', account: us(null), when: '2026-07-02T01:30:00Z', allowed: false, next: '2026-07-02T18:00:00Z' },
+    {
+      name: 'unknown zone, 21:30 New York / 15:30 Honolulu: blocked',
+      account: us(null),
+      when: '2026-07-02T01:30:00Z',
+      allowed: false,
+      next: '2026-07-02T18:00:00Z',
+    },
   ];
   it.each(cases)('$name', ({ account, when, allowed, next }) => {
     const r = checkContact({ channel: 'call', at: at(when) }, account, NO_HISTORY);
@@ -182,9 +218,24 @@ describe('flags apply in every jurisdiction', () => {
   });
 
   it('a profile from the policy replaces the default', () => {
-    const r = checkContact({ channel: 'call', at: at('2026-06-01T04:00:00Z') }, { jurisdiction: 'GB', timezone: 'Europe/London', flags: {} }, NO_HISTORY, {
-      GB: { name: 'test GB', contactHours: { start: 9, end: 17 }, zones: ['Europe/London'], dayZone: 'Europe/London', callAttempts: null, quietDaysAfterConversation: null, connectedCallsPerDay: null, debtorOnly: false, sources: {} },
-    });
+    const r = checkContact(
+      { channel: 'call', at: at('2026-06-01T04:00:00Z') },
+      { jurisdiction: 'GB', timezone: 'Europe/London', flags: {} },
+      NO_HISTORY,
+      {
+        GB: {
+          name: 'test GB',
+          contactHours: { start: 9, end: 17 },
+          zones: ['Europe/London'],
+          dayZone: 'Europe/London',
+          callAttempts: null,
+          quietDaysAfterConversation: null,
+          connectedCallsPerDay: null,
+          debtorOnly: false,
+          sources: {},
+        },
+      },
+    );
     expect(codes(r)).toEqual(['INCONVENIENT_TIME']); // 05:00 in London
     expect(r.nextAllowedAt).toBe(at('2026-06-01T08:00:00Z'));
   });

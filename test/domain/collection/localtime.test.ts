@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalTimeZone, isValidTimeZone, localMinuteOfDay, zoneCacheSizes, ZONE_CACHE_LIMIT } from '../../../src/domain/collection/localtime.js';
+import {
+  canonicalTimeZone,
+  isValidTimeZone,
+  localMinuteOfDay,
+  zoneCacheSizes,
+  ZONE_CACHE_LIMIT,
+} from '../../../src/domain/collection/localtime.js';
 import { parseSnapshotFast, SnapshotSchema } from '../../../src/domain/collection/snapshot.js';
 
 /** Every upper/lower-case spelling of `s`, up to `n` of them. */
@@ -16,7 +22,15 @@ function spellings(s: string, n: number): string[] {
   return out;
 }
 
-const snap = (timezone: unknown) => ({ accountId: 'A1', asOf: '2026-05-12', dpd: 45, outstanding: 100, jurisdiction: 'US', timezone, features: {} });
+const snap = (timezone: unknown) => ({
+  accountId: 'A1',
+  asOf: '2026-05-12',
+  dpd: 45,
+  outstanding: 100,
+  jurisdiction: 'US',
+  timezone,
+  features: {},
+});
 
 describe('time-zone names', () => {
   it('any case spelling or alias of a zone comes out as its canonical name', () => {
@@ -32,7 +46,10 @@ describe('time-zone names', () => {
       expect(SnapshotSchema.parse(snap(tz)).timezone).toBe('America/Chicago');
       expect(parseSnapshotFast(snap(tz))?.timezone).toBe('America/Chicago');
     }
-    expect(SnapshotSchema.safeParse(snap('Mars/Olympus')).error?.issues[0]).toMatchObject({ path: ['timezone'], message: 'not an IANA time zone' });
+    expect(SnapshotSchema.safeParse(snap('Mars/Olympus')).error?.issues[0]).toMatchObject({
+      path: ['timezone'],
+      message: 'not an IANA time zone',
+    });
   });
 
   it('thousands of spellings of one zone keep the caches bounded and answer like the canonical zone', () => {

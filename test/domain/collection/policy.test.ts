@@ -39,12 +39,32 @@ describe('policy', () => {
     ['missing DPD bucket', (p) => delete p.variants[1].grid.low['90+'], 'variants.1.grid.low.90+'],
     ['unknown channel', (p) => (p.variants[0].grid.low.current.treatment.channel = 'fax'), 'variants.0.grid.low.current.treatment.channel'],
     ['unknown queue', (p) => (p.variants[0].grid.low.current.queue = 'mail'), 'variants.0.grid.low.current.queue'],
-    ['zero cadence', (p) => (p.variants[0].grid.low.current.treatment.cadenceDays = 0), 'variants.0.grid.low.current.treatment.cadenceDays'],
+    [
+      'zero cadence',
+      (p) => (p.variants[0].grid.low.current.treatment.cadenceDays = 0),
+      'variants.0.grid.low.current.treatment.cadenceDays',
+    ],
     ['duplicate variant', (p) => (p.variants[1].name = 'champion'), 'variants.1.name'],
     ['all weights zero', (p) => p.variants.forEach((v: any) => (v.weight = 0)), 'variants'],
     ['hardship not soft', (p) => (p.hardship.treatment.channel = 'call'), 'hardship.treatment.channel'],
     ['bankruptcy off the legal queue', (p) => (p.bankruptcy.queue = 'call'), 'bankruptcy.queue'],
-    ['bad compliance zone', (p) => (p.compliance = { GB: { name: 'x', contactHours: null, zones: ['Mars/Olympus'], dayZone: 'Europe/London', callAttempts: null, quietDaysAfterConversation: null, connectedCallsPerDay: null, debtorOnly: false } }), 'compliance.GB.zones.0'],
+    [
+      'bad compliance zone',
+      (p) =>
+        (p.compliance = {
+          GB: {
+            name: 'x',
+            contactHours: null,
+            zones: ['Mars/Olympus'],
+            dayZone: 'Europe/London',
+            callAttempts: null,
+            quietDaysAfterConversation: null,
+            connectedCallsPerDay: null,
+            debtorOnly: false,
+          },
+        }),
+      'compliance.GB.zones.0',
+    ],
     ['unknown field', (p) => (p.extra = 1), '(root)'],
   ];
   it.each(bad)('refuses %s, naming %s', (_name, mutate, path) => {
@@ -74,7 +94,11 @@ describe('assignVariant', () => {
   });
 
   it('never assigns a zero-weight variant', () => {
-    const vs = [{ name: 'a', weight: 0 }, { name: 'b', weight: 1 }, { name: 'c', weight: 0 }];
+    const vs = [
+      { name: 'a', weight: 0 },
+      { name: 'b', weight: 1 },
+      { name: 'c', weight: 0 },
+    ];
     for (let i = 0; i < 1000; i++) expect(assignVariant(String(i), vs)).toBe('b');
   });
 });
@@ -84,15 +108,33 @@ describe('decide', () => {
 
   it('crosses the PD tier with the DPD bucket', () => {
     const d = decide(policy, champ, 0.45, 75);
-    expect(d).toMatchObject({ variant: 'champion', tier: 'high', bucket: '61-90', queue: 'field', treatment: { channel: 'field' }, override: null });
+    expect(d).toMatchObject({
+      variant: 'champion',
+      tier: 'high',
+      bucket: '61-90',
+      queue: 'field',
+      treatment: { channel: 'field' },
+      override: null,
+    });
   });
 
   it('bankruptcy goes to the legal queue whatever the cell', () => {
-    expect(decide(policy, champ, 0.01, 5, { bankruptcy: true })).toMatchObject({ queue: 'legal', treatment: { channel: 'legal_review' }, override: 'bankruptcy' });
+    expect(decide(policy, champ, 0.01, 5, { bankruptcy: true })).toMatchObject({
+      queue: 'legal',
+      treatment: { channel: 'legal_review' },
+      override: 'bankruptcy',
+    });
   });
 
   it('hardship replaces a call with a soft treatment, and keeps a soft one', () => {
-    expect(decide(policy, champ, 0.45, 45, { hardship: true })).toMatchObject({ queue: 'digital', treatment: { channel: 'sms' }, override: 'hardship' });
-    expect(decide(policy, champ, 0.01, 0, { hardship: true })).toMatchObject({ treatment: { channel: 'sms', cadenceDays: 7 }, override: null });
+    expect(decide(policy, champ, 0.45, 45, { hardship: true })).toMatchObject({
+      queue: 'digital',
+      treatment: { channel: 'sms' },
+      override: 'hardship',
+    });
+    expect(decide(policy, champ, 0.01, 0, { hardship: true })).toMatchObject({
+      treatment: { channel: 'sms', cadenceDays: 7 },
+      override: null,
+    });
   });
 });

@@ -16,7 +16,19 @@ const valid = {
 /** Values near the edges of every rule, and some of the wrong type. */
 const anyValue = fc.oneof(
   fc.constantFrom(null, undefined, true, false, 0, -0, -1, 1.5, 100_000, 100_001, 1e20, Number.NaN, Infinity, '', 'x', 'US', 'us', 'USA'),
-  fc.constantFrom('2024-02-29', '2023-02-29', '2026-13-01', '2026-5-12', '2026-05-12T00:00:00Z', 'America/Chicago', 'america/CHICAGO', 'US/Central', 'Mars/Olympus', 'UTC', 'utc'),
+  fc.constantFrom(
+    '2024-02-29',
+    '2023-02-29',
+    '2026-13-01',
+    '2026-5-12',
+    '2026-05-12T00:00:00Z',
+    'America/Chicago',
+    'america/CHICAGO',
+    'US/Central',
+    'Mars/Olympus',
+    'UTC',
+    'utc',
+  ),
   fc.constantFrom('a'.repeat(128), 'a'.repeat(129), 'has:colon', 'ok.id_-9', 'é'.repeat(3), 'x'.repeat(256), 'x'.repeat(257)),
   fc.integer(),
   fc.double(),
@@ -26,11 +38,19 @@ const anyValue = fc.oneof(
 );
 const flagsArb = fc.oneof(
   fc.constant(undefined),
-  fc.dictionary(fc.constantFrom('doNotContact', 'dispute', 'bankruptcy', 'deceased', 'hardship', 'cease', 'other'), fc.oneof(fc.boolean(), anyValue), { maxKeys: 4 }),
+  fc.dictionary(
+    fc.constantFrom('doNotContact', 'dispute', 'bankruptcy', 'deceased', 'hardship', 'cease', 'other'),
+    fc.oneof(fc.boolean(), anyValue),
+    { maxKeys: 4 },
+  ),
   anyValue,
 );
-const featuresArb = fc.oneof(fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', '0', '10')), anyValue, { maxKeys: 6 }), anyValue);
-const field = <T>(good: T, arb: fc.Arbitrary<unknown>) => fc.oneof({ weight: 3, arbitrary: fc.constant(good) }, { weight: 1, arbitrary: arb });
+const featuresArb = fc.oneof(
+  fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', '0', '10')), anyValue, { maxKeys: 6 }),
+  anyValue,
+);
+const field = <T>(good: T, arb: fc.Arbitrary<unknown>) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(good) }, { weight: 1, arbitrary: arb });
 /** Mostly valid snapshots with some fields swapped for near-miss values, missing or extra keys. */
 const snapshotArb = fc
   .record({
@@ -60,7 +80,9 @@ describe('parseSnapshotFast', () => {
     expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
     const { timezone: _t, flags: _f, ...bare } = valid;
     expect(parseSnapshotFast(bare)).toEqual(SnapshotSchema.parse(bare));
-    expect(parseSnapshotFast(JSON.parse(JSON.stringify({ ...valid, timezone: null })))).toEqual(SnapshotSchema.parse({ ...valid, timezone: null }));
+    expect(parseSnapshotFast(JSON.parse(JSON.stringify({ ...valid, timezone: null })))).toEqual(
+      SnapshotSchema.parse({ ...valid, timezone: null }),
+    );
   });
 
   it('never accepts what the schema refuses, and agrees with it on what it accepts', () => {

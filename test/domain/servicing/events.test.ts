@@ -37,8 +37,23 @@ const good = {
     paidAt: '2026-02-03T14:20:00-06:00',
     channel: 'bank_transfer',
   },
-  payment_reversed: { type: 'payment_reversed', eventId: 'evt-0004', accountId: 'L-1001', paymentId: 'P-9001', reversedAt: '2026-02-05T10:00:00Z', reason: 'insufficient funds' },
-  adjustment: { type: 'adjustment', eventId: 'evt-0005', accountId: 'L-1001', kind: 'waiver', amount: 15, reason: 'late fee waived', at: '2026-02-06T10:00:00Z' },
+  payment_reversed: {
+    type: 'payment_reversed',
+    eventId: 'evt-0004',
+    accountId: 'L-1001',
+    paymentId: 'P-9001',
+    reversedAt: '2026-02-05T10:00:00Z',
+    reason: 'insufficient funds',
+  },
+  adjustment: {
+    type: 'adjustment',
+    eventId: 'evt-0005',
+    accountId: 'L-1001',
+    kind: 'waiver',
+    amount: 15,
+    reason: 'late fee waived',
+    at: '2026-02-06T10:00:00Z',
+  },
   loan_closed: { type: 'loan_closed', eventId: 'evt-0006', accountId: 'L-1001', closedAt: '2026-06-01T10:00:00Z', reason: 'paid in full' },
 } as const;
 

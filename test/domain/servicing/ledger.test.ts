@@ -115,7 +115,11 @@ describe('payments against dues', () => {
     const chicago = build([opened(), due('2026-03-01', 100), payment('x', 100, { paidAt: '2026-03-02T03:00:00Z' })]); // 21:00 CST on 1 March
     expect(at(chicago, '2026-03-01').totals.paid).toBe(10_000);
     // No zone on the loan: a CN account's days are Shanghai's. 17:00Z is 01:00 the next day there.
-    const shanghai = build([opened({ currency: 'CNY', jurisdiction: 'CN', timezone: null }), due('2026-03-01', 100), payment('x', 100, { paidAt: '2026-03-01T17:00:00Z' })]);
+    const shanghai = build([
+      opened({ currency: 'CNY', jurisdiction: 'CN', timezone: null }),
+      due('2026-03-01', 100),
+      payment('x', 100, { paidAt: '2026-03-01T17:00:00Z' }),
+    ]);
     expect(at(shanghai, '2026-03-01').totals.paid).toBe(0);
     expect(at(shanghai, '2026-03-02')).toMatchObject({ arrears: 0, status: 'current' });
   });
@@ -143,7 +147,12 @@ describe('days past due and buckets', () => {
 
   it('counts from the oldest unpaid due and names the next due for pre-due reminders', () => {
     const p = at(build([due('2026-04-01', 100), due('2026-05-01', 100)], s), '2026-04-15');
-    expect(p).toMatchObject({ dpd: 45, oldestUnpaidDueDate: '2026-03-01', arrears: 20_000, nextDue: { dueId: 'D-2026-05-01', dueDate: '2026-05-01', unpaid: 10_000 } });
+    expect(p).toMatchObject({
+      dpd: 45,
+      oldestUnpaidDueDate: '2026-03-01',
+      arrears: 20_000,
+      nextDue: { dueId: 'D-2026-05-01', dueDate: '2026-05-01', unpaid: 10_000 },
+    });
     expect(at(s, '2026-03-01').nextDue).toMatchObject({ dueDate: '2026-03-01' });
     expect(at(s, '2026-02-01')).toMatchObject({ dpd: 0, bucket: 'current', status: 'current' });
   });
@@ -220,15 +229,60 @@ describe('applyEvent', () => {
   });
 
   const refusals: { name: string; events: () => ServicingEvent[]; kind: string; path: string }[] = [
-    { name: 'more decimals than the currency has', events: () => [opened({ currency: 'JPY' }), payment('2026-02-03', 10.5)], kind: 'invalid', path: 'amount' },
-    { name: 'a principal with fractions of a yen', events: () => [opened({ currency: 'JPY', principal: 1000.5 })], kind: 'invalid', path: 'principal' },
+    {
+      name: 'more decimals than the currency has',
+      events: () => [opened({ currency: 'JPY' }), payment('2026-02-03', 10.5)],
+      kind: 'invalid',
+      path: 'amount',
+    },
+    {
+      name: 'a principal with fractions of a yen',
+      events: () => [opened({ currency: 'JPY', principal: 1000.5 })],
+      kind: 'invalid',
+      path: 'principal',
+    },
     { name: 'the loan opened twice', events: () => [opened(), opened()], kind: 'conflict', path: 'accountId' },
-    { name: 'a second due with the same dueId', events: () => [opened(), due('2026-02-01', 100), due('2026-02-01', 50)], kind: 'conflict', path: 'dueId' },
-    { name: 'a second payment with the same paymentId', events: () => [opened(), payment('2026-02-01', 10, { paymentId: 'P-1' }), payment('2026-02-02', 10, { paymentId: 'P-1' })], kind: 'conflict', path: 'paymentId' },
-    { name: 'a payment reversed twice', events: () => [opened(), payment('2026-02-01', 10, { paymentId: 'P-2' }), reversal('P-2', '2026-02-02'), reversal('P-2', '2026-02-03')], kind: 'conflict', path: 'paymentId' },
-    { name: 'a reversal dated before its payment', events: () => [opened(), payment('2026-02-05', 10, { paymentId: 'P-3' }), reversal('P-3', '2026-02-04')], kind: 'invalid', path: 'reversedAt' },
-    { name: 'the loan closed twice', events: () => [opened(), closed('2026-03-01'), closed('2026-03-02')], kind: 'conflict', path: 'accountId' },
-    { name: 'an event for another account', events: () => [opened(), { ...due('2026-02-01', 1), accountId: 'L-OTHER' }], kind: 'invalid', path: 'accountId' },
+    {
+      name: 'a second due with the same dueId',
+      events: () => [opened(), due('2026-02-01', 100), due('2026-02-01', 50)],
+      kind: 'conflict',
+      path: 'dueId',
+    },
+    {
+      name: 'a second payment with the same paymentId',
+      events: () => [opened(), payment('2026-02-01', 10, { paymentId: 'P-1' }), payment('2026-02-02', 10, { paymentId: 'P-1' })],
+      kind: 'conflict',
+      path: 'paymentId',
+    },
+    {
+      name: 'a payment reversed twice',
+      events: () => [
+        opened(),
+        payment('2026-02-01', 10, { paymentId: 'P-2' }),
+        reversal('P-2', '2026-02-02'),
+        reversal('P-2', '2026-02-03'),
+      ],
+      kind: 'conflict',
+      path: 'paymentId',
+    },
+    {
+      name: 'a reversal dated before its payment',
+      events: () => [opened(), payment('2026-02-05', 10, { paymentId: 'P-3' }), reversal('P-3', '2026-02-04')],
+      kind: 'invalid',
+      path: 'reversedAt',
+    },
+    {
+      name: 'the loan closed twice',
+      events: () => [opened(), closed('2026-03-01'), closed('2026-03-02')],
+      kind: 'conflict',
+      path: 'accountId',
+    },
+    {
+      name: 'an event for another account',
+      events: () => [opened(), { ...due('2026-02-01', 1), accountId: 'L-OTHER' }],
+      kind: 'invalid',
+      path: 'accountId',
+    },
   ];
   it.each(refusals)('refuses $name ($kind, $path)', ({ events, kind, path }) => {
     const all = events();
@@ -252,7 +306,10 @@ describe('applyEvent', () => {
   it("counts days in the policy profile's day zone when the loan has no time zone", () => {
     const gb = { ...CN_NIFA_2024, name: 'GB', zones: ['Europe/London'], dayZone: 'Europe/London' };
     // 23:30Z on 1 March is still 1 March in London (UTC+0 in winter), but 2 March in Tokyo.
-    const open = parseServicingEvent({ ...opened({ currency: 'GBP', timezone: null }), eventId: 'open-gb', jurisdiction: 'GB' }, { ...CTX, jurisdictions: ['GB'] });
+    const open = parseServicingEvent(
+      { ...opened({ currency: 'GBP', timezone: null }), eventId: 'open-gb', jurisdiction: 'GB' },
+      { ...CTX, jurisdictions: ['GB'] },
+    );
     const events = [open, payment('x', 10, { paidAt: '2026-03-01T23:30:00Z' })];
     const london = applyEvents(emptyAccount(ACCOUNT), events, { profiles: { GB: gb } }).state;
     expect(london.loan?.dayZone).toBe('Europe/London');

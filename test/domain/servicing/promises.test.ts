@@ -11,7 +11,8 @@ import {
 import { ACCOUNT, due, opened, payment, paymentId, reversal } from './feed.js';
 
 /** The account's payments after these events, as evaluatePromise reads them. */
-const paymentsOf = (events: ServicingEvent[]) => applyEvents(emptyAccount(ACCOUNT), [opened(), due('2026-02-01', 300), ...events]).state.payments;
+const paymentsOf = (events: ServicingEvent[]) =>
+  applyEvents(emptyAccount(ACCOUNT), [opened(), due('2026-02-01', 300), ...events]).state.payments;
 
 const MADE = '2026-03-01T10:00:00-06:00';
 // 100 USD by 10 March; with 2 grace days money counts until the end of 12 March.
@@ -21,14 +22,44 @@ const GRACE = 2;
 describe('a single promise to pay', () => {
   const cases: { name: string; events: () => ServicingEvent[]; asOf: string; status: string; received: number }[] = [
     { name: 'nothing yet, before the date', events: () => [], asOf: '2026-03-05', status: 'pending', received: 0 },
-    { name: 'part paid, still inside the grace days', events: () => [payment('2026-03-08', 40)], asOf: '2026-03-12', status: 'pending', received: 4_000 },
+    {
+      name: 'part paid, still inside the grace days',
+      events: () => [payment('2026-03-08', 40)],
+      asOf: '2026-03-12',
+      status: 'pending',
+      received: 4_000,
+    },
     { name: 'paid in full early', events: () => [payment('2026-03-04', 100)], asOf: '2026-03-04', status: 'kept', received: 10_000 },
-    { name: 'paid in two parts, the last on the final grace day', events: () => [payment('2026-03-09', 60), payment('2026-03-12', 40)], asOf: '2026-03-20', status: 'kept', received: 10_000 },
-    { name: 'some money but not enough once the grace has passed', events: () => [payment('2026-03-08', 40)], asOf: '2026-03-13', status: 'partly_kept', received: 4_000 },
+    {
+      name: 'paid in two parts, the last on the final grace day',
+      events: () => [payment('2026-03-09', 60), payment('2026-03-12', 40)],
+      asOf: '2026-03-20',
+      status: 'kept',
+      received: 10_000,
+    },
+    {
+      name: 'some money but not enough once the grace has passed',
+      events: () => [payment('2026-03-08', 40)],
+      asOf: '2026-03-13',
+      status: 'partly_kept',
+      received: 4_000,
+    },
     { name: 'nothing once the grace has passed', events: () => [], asOf: '2026-03-13', status: 'broken', received: 0 },
     { name: 'money only after the grace', events: () => [payment('2026-03-13', 100)], asOf: '2026-03-14', status: 'broken', received: 0 },
-    { name: 'money only before the promise was made', events: () => [payment('x', 100, { paidAt: '2026-03-01T09:59:00-06:00' })], asOf: '2026-03-13', status: 'broken', received: 0 },
-    { name: 'money after asOf is not yet known', events: () => [payment('2026-03-09', 100)], asOf: '2026-03-08', status: 'pending', received: 0 },
+    {
+      name: 'money only before the promise was made',
+      events: () => [payment('x', 100, { paidAt: '2026-03-01T09:59:00-06:00' })],
+      asOf: '2026-03-13',
+      status: 'broken',
+      received: 0,
+    },
+    {
+      name: 'money after asOf is not yet known',
+      events: () => [payment('2026-03-09', 100)],
+      asOf: '2026-03-08',
+      status: 'pending',
+      received: 0,
+    },
   ];
   it.each(cases)('$name: $status', ({ events, asOf, status, received }) => {
     const r = evaluatePromise(single, paymentsOf(events()), asOf, GRACE);
@@ -61,7 +92,16 @@ describe('a single promise to pay', () => {
 
 describe('a plan of instalments', () => {
   // 50 by 10 March and 50 by 10 April, 2 grace days each.
-  const plan = parsePromise({ madeAt: MADE, instalments: [{ amount: 50, date: '2026-03-10' }, { amount: 50, date: '2026-04-10' }] }, 'USD');
+  const plan = parsePromise(
+    {
+      madeAt: MADE,
+      instalments: [
+        { amount: 50, date: '2026-03-10' },
+        { amount: 50, date: '2026-04-10' },
+      ],
+    },
+    'USD',
+  );
   const statuses = (events: ServicingEvent[], asOf: string) => {
     const r = evaluatePromise(plan, paymentsOf(events), asOf, GRACE);
     return [r.status, ...r.instalments.map((x) => `${x.status}:${x.received}`)];
@@ -87,8 +127,16 @@ describe('a plan of instalments', () => {
   });
 
   it('lets late money make up an earlier shortfall before it counts for the next instalment', () => {
-    expect(statuses([payment('2026-03-09', 30), payment('2026-04-01', 70)], '2026-04-13')).toEqual(['partly_kept', 'partly_kept:3000', 'kept:5000']);
-    expect(statuses([payment('2026-03-09', 30), payment('2026-04-01', 60)], '2026-04-13')).toEqual(['partly_kept', 'partly_kept:3000', 'partly_kept:4000']);
+    expect(statuses([payment('2026-03-09', 30), payment('2026-04-01', 70)], '2026-04-13')).toEqual([
+      'partly_kept',
+      'partly_kept:3000',
+      'kept:5000',
+    ]);
+    expect(statuses([payment('2026-03-09', 30), payment('2026-04-01', 60)], '2026-04-13')).toEqual([
+      'partly_kept',
+      'partly_kept:3000',
+      'partly_kept:4000',
+    ]);
   });
 });
 
@@ -101,14 +149,50 @@ describe('parsePromise and evaluatePromise refuse bad input', () => {
     { name: 'amount as a string', input: { madeAt: MADE, amount: '10', date: '2026-03-10' }, path: 'amount' },
     { name: 'no date', input: { madeAt: MADE, amount: 10 }, path: 'date' },
     { name: 'date before the promise', input: { madeAt: MADE, amount: 10, date: '2026-02-28' }, path: 'date' },
-    { name: 'both a single amount and a plan', input: { madeAt: MADE, amount: 10, date: '2026-03-10', instalments: [{ amount: 10, date: '2026-03-10' }] }, path: 'instalments' },
+    {
+      name: 'both a single amount and a plan',
+      input: { madeAt: MADE, amount: 10, date: '2026-03-10', instalments: [{ amount: 10, date: '2026-03-10' }] },
+      path: 'instalments',
+    },
     { name: 'an empty plan', input: { madeAt: MADE, instalments: [] }, path: 'instalments' },
-    { name: 'instalments out of order', input: { madeAt: MADE, instalments: [{ amount: 10, date: '2026-04-10' }, { amount: 10, date: '2026-03-10' }] }, path: 'instalments.1.date' },
-    { name: 'an instalment without an amount', input: { madeAt: MADE, instalments: [{ date: '2026-04-10' }] }, path: 'instalments.0.amount' },
+    {
+      name: 'instalments out of order',
+      input: {
+        madeAt: MADE,
+        instalments: [
+          { amount: 10, date: '2026-04-10' },
+          { amount: 10, date: '2026-03-10' },
+        ],
+      },
+      path: 'instalments.1.date',
+    },
+    {
+      name: 'an instalment without an amount',
+      input: { madeAt: MADE, instalments: [{ date: '2026-04-10' }] },
+      path: 'instalments.0.amount',
+    },
     { name: 'an unknown field', input: { madeAt: MADE, amount: 10, date: '2026-03-10', note: 'x' }, path: 'note' },
     { name: 'cents on a yen promise', input: { madeAt: MADE, amount: 10.5, date: '2026-03-10' }, currency: 'JPY', path: 'amount' },
-    { name: 'fils beyond KWD precision in a plan', input: { madeAt: MADE, instalments: [{ amount: 1, date: '2026-03-10' }, { amount: 1.2345, date: '2026-04-10' }] }, currency: 'KWD', path: 'instalments.1.amount' },
-    { name: 'too many instalments', input: { madeAt: MADE, instalments: Array.from({ length: 61 }, (_, i) => ({ amount: 1, date: `2027-${String((i % 12) + 1).padStart(2, '0')}-01` })) }, path: 'instalments' },
+    {
+      name: 'fils beyond KWD precision in a plan',
+      input: {
+        madeAt: MADE,
+        instalments: [
+          { amount: 1, date: '2026-03-10' },
+          { amount: 1.2345, date: '2026-04-10' },
+        ],
+      },
+      currency: 'KWD',
+      path: 'instalments.1.amount',
+    },
+    {
+      name: 'too many instalments',
+      input: {
+        madeAt: MADE,
+        instalments: Array.from({ length: 61 }, (_, i) => ({ amount: 1, date: `2027-${String((i % 12) + 1).padStart(2, '0')}-01` })),
+      },
+      path: 'instalments',
+    },
   ];
   it.each(bad)('refuses $name, naming $path', ({ input, currency, path }) => {
     try {

@@ -24,23 +24,45 @@ const bookArb = fc
   .record({
     principal: fc.integer({ min: 1, max: 2_000_000 }),
     dues: fc.array(fc.record({ day: dayOffset, amount: cents }), { maxLength: 8 }),
-    payments: fc.array(fc.record({ day: dayOffset, amount: cents, reversedAfter: fc.option(fc.integer({ min: 0, max: 20 }), { freq: 3 }) }), { maxLength: 8 }),
-    adjustments: fc.array(fc.record({ day: dayOffset, amount: cents, kind: fc.constantFrom('waiver' as const, 'write_off' as const) }), { maxLength: 2 }),
+    payments: fc.array(
+      fc.record({ day: dayOffset, amount: cents, reversedAfter: fc.option(fc.integer({ min: 0, max: 20 }), { freq: 3 }) }),
+      { maxLength: 8 },
+    ),
+    adjustments: fc.array(fc.record({ day: dayOffset, amount: cents, kind: fc.constantFrom('waiver' as const, 'write_off' as const) }), {
+      maxLength: 2,
+    }),
   })
   .map((b) => {
     const events: ServicingEvent[] = [
-      ev({ type: 'loan_opened', eventId: 'open', borrowerId: 'B', principal: b.principal / 100, currency: 'USD', jurisdiction: 'US', timezone: 'UTC', openedAt: noon(0) }),
+      ev({
+        type: 'loan_opened',
+        eventId: 'open',
+        borrowerId: 'B',
+        principal: b.principal / 100,
+        currency: 'USD',
+        jurisdiction: 'US',
+        timezone: 'UTC',
+        openedAt: noon(0),
+      }),
     ];
-    b.dues.forEach((d, i) => events.push(ev({ type: 'due', eventId: `due-${i}`, dueId: `D${i}`, dueDate: addDays(START, d.day), amount: d.amount / 100 })));
+    b.dues.forEach((d, i) =>
+      events.push(ev({ type: 'due', eventId: `due-${i}`, dueId: `D${i}`, dueDate: addDays(START, d.day), amount: d.amount / 100 })),
+    );
     b.payments.forEach((p, i) => {
-      events.push(ev({ type: 'payment', eventId: `pay-${i}`, paymentId: `P${i}`, amount: p.amount / 100, paidAt: noon(p.day), channel: 'card' }));
-      if (p.reversedAfter !== null) events.push(ev({ type: 'payment_reversed', eventId: `rev-${i}`, paymentId: `P${i}`, reversedAt: noon(p.day + p.reversedAfter) }));
+      events.push(
+        ev({ type: 'payment', eventId: `pay-${i}`, paymentId: `P${i}`, amount: p.amount / 100, paidAt: noon(p.day), channel: 'card' }),
+      );
+      if (p.reversedAfter !== null)
+        events.push(ev({ type: 'payment_reversed', eventId: `rev-${i}`, paymentId: `P${i}`, reversedAt: noon(p.day + p.reversedAfter) }));
     });
-    b.adjustments.forEach((a, i) => events.push(ev({ type: 'adjustment', eventId: `adj-${i}`, kind: a.kind, amount: a.amount / 100, reason: 'r', at: noon(a.day) })));
+    b.adjustments.forEach((a, i) =>
+      events.push(ev({ type: 'adjustment', eventId: `adj-${i}`, kind: a.kind, amount: a.amount / 100, reason: 'r', at: noon(a.day) })),
+    );
     return { book: b, events };
   });
 
-const applyAll = (events: readonly ServicingEvent[]): AccountState => events.reduce((s, e) => applyEvent(s, e).state, emptyAccount(ACCOUNT));
+const applyAll = (events: readonly ServicingEvent[]): AccountState =>
+  events.reduce((s, e) => applyEvent(s, e).state, emptyAccount(ACCOUNT));
 
 describe('ledger properties', () => {
   it('holds its invariants on any book, at any date', () => {
@@ -48,9 +70,11 @@ describe('ledger properties', () => {
       fc.property(bookArb, fc.integer({ min: 0, max: 200 }), ({ book, events }, asOfOffset) => {
         const asOf = addDays(START, asOfOffset);
         const p = accountPosition(applyAll(events), asOf)!;
-        const counts = (day: number, reversedAfter: number | null = null) => addDays(START, day) <= asOf && (reversedAfter === null || addDays(START, day + reversedAfter) > asOf);
+        const counts = (day: number, reversedAfter: number | null = null) =>
+          addDays(START, day) <= asOf && (reversedAfter === null || addDays(START, day + reversedAfter) > asOf);
         const received =
-          book.payments.reduce((a, x) => a + (counts(x.day, x.reversedAfter) ? x.amount : 0), 0) + book.adjustments.reduce((a, x) => a + (counts(x.day) ? x.amount : 0), 0);
+          book.payments.reduce((a, x) => a + (counts(x.day, x.reversedAfter) ? x.amount : 0), 0) +
+          book.adjustments.reduce((a, x) => a + (counts(x.day) ? x.amount : 0), 0);
         const totalDue = book.dues.reduce((a, d) => a + d.amount, 0);
         const allocated = p.dues.reduce((a, d) => a + d.allocations.reduce((b, x) => b + x.amount, 0), 0);
 
@@ -80,7 +104,9 @@ describe('ledger properties', () => {
   it('gives the same position whatever order the events arrive in', () => {
     fc.assert(
       fc.property(
-        bookArb.chain((b) => fc.tuple(fc.constant(b), fc.shuffledSubarray(b.events, { minLength: b.events.length, maxLength: b.events.length }))),
+        bookArb.chain((b) =>
+          fc.tuple(fc.constant(b), fc.shuffledSubarray(b.events, { minLength: b.events.length, maxLength: b.events.length })),
+        ),
         fc.integer({ min: 0, max: 200 }),
         ([{ events }, shuffled], asOfOffset) => {
           const asOf = addDays(START, asOfOffset);
