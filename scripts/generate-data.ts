@@ -174,7 +174,7 @@ export async function generate(o: GenerateOptions): Promise<GenerateSummary> {
       const a = acct.applicant;
       const borrowerId = 5_000_001 + made - 1;
       sinks.borrowers.write(
-        [
+        `${[
           borrowerId,
           a.sex,
           a.age,
@@ -190,7 +190,7 @@ export async function generate(o: GenerateOptions): Promise<GenerateSummary> {
           a.timezone,
         ]
           .map(csvCell)
-          .join(',') + '\n',
+          .join(',')}\n`,
       );
       const orig = `${monthDate(acct.originationMonth).slice(0, 8)}${String(acct.originationDay).padStart(2, '0')}`;
       sinks.loans.write(`${loanId},${borrowerId},${a.amount},${a.termMonths},${a.rate.toFixed(2)},${orig},${a.channel},${a.product}\n`);

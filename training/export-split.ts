@@ -24,7 +24,7 @@ export async function writeRowsCsv(
   out.write(`${[...cfg.features.map((f) => f.name), labelName].join(',')}\n`);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
-    const line = ds.features.map((c) => cell(c.values[r])).join(',') + `,${ds.label[r]}\n`;
+    const line = `${ds.features.map((c) => cell(c.values[r])).join(',')},${ds.label[r]}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
   out.end();

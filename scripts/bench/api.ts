@@ -78,7 +78,7 @@ function realisticRows(b: Bundle, n: number, seed = 7): Record<string, number | 
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ port: number; backend: string; ref: string; stop: () => void }> {
   const child = fork(join(import.meta.dirname, 'api-server.ts'), [], {
     env,
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_CPU_PROF] : [])],
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const msg = await new Promise<{ port?: number; backend?: string; ref?: string; error?: string }>((ok, fail) => {

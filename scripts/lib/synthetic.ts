@@ -19,7 +19,7 @@
  * steps from the last observed state. (Default is absorbing and defaulted loans keep reporting, so
  * "ever 90+ in the window" equals "90+ at its last month".)
  */
-import { Rng } from './rng.js';
+import type { Rng } from './rng.js';
 
 /** Chain states. */
 export const CURRENT = 0;

@@ -87,7 +87,7 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError('ARREARS_INTERNAL');
 }
 
-export function sendError(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
+export function sendError(app: FastifyInstance, _req: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
   app.metrics?.errors.inc({ code: err.code });
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply.code(ERRORS[err.code].status).type('application/json').send(err.toBody());

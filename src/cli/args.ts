@@ -143,7 +143,7 @@ export function parseArgv<const O extends Record<string, OptionSpec>>(
       },
     ]),
   );
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options: options as never, strict: true, allowPositionals: (spec.positionals?.length ?? 0) > 0 });
   } catch (e) {

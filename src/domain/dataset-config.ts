@@ -132,7 +132,7 @@ export const DatasetConfig = z
     }
     if (cfg.split.method === 'time' && !cfg.time)
       ctx.addIssue({ code: 'custom', path: ['time'], message: 'a time split needs the `time` column' });
-    if (cfg.tiers && cfg.tiers.some((t, i) => i > 0 && t <= cfg.tiers![i - 1]))
+    if (cfg.tiers?.some((t, i) => i > 0 && t <= cfg.tiers![i - 1]))
       ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'tier cut points must be strictly ascending' });
   });
 

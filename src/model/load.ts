@@ -230,7 +230,7 @@ function checkSet(dir: string, b: Bundle, net: DenseNet): { row: RawRow; ref: nu
  * through the plain pass and says why in `engineNote`, rather than refusing a good bundle; a
  * bundle whose plain pass is itself broken never gets this far.
  */
-function servedPath(dir: string, b: Bundle, net: DenseNet, checks: readonly { row: RawRow; ref: number }[]): NetworkPath {
+function servedPath(_dir: string, b: Bundle, net: DenseNet, checks: readonly { row: RawRow; ref: number }[]): NetworkPath {
   const plain = (note: string): NetworkPath => ({ kind: 'plain', note, needsEncoded: true, logit: (_row, x) => net.forward(x) });
   const module = kernelModule();
   if (!module) return plain(`WebAssembly SIMD kernels unavailable: ${kernelError()}`);

@@ -8,7 +8,6 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_DETAILS_PER_ITEM, MAX_ITEMS_WITH_DETAILS } from '../../src/api/errors.js';
 import { createIntakeQueue, type IntakeJobInput } from '../../src/collection/intake.js';
-import { service } from '../helpers/collection.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 import { auth, build } from './helper.js';
 

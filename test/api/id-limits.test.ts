@@ -38,7 +38,7 @@ afterEach(async () => {
 const encode = (id: string) => [...id].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join('');
 
 describe(`account ids at the limit (${MAX_ID_LENGTH} characters)`, () => {
-  const longest = 'L'.repeat(MAX_ID_LENGTH - 6) + '-9._Z0';
+  const longest = `${'L'.repeat(MAX_ID_LENGTH - 6)}-9._Z0`;
   const tooLong = `${longest}x`;
 
   it('an id of the longest allowed length is taken in, claimed, reported and shown, plainly or percent-encoded', async () => {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PARAM_LENGTH, MAX_VERSION_LENGTH } from '../../src/api/schemas.js';
 import { MAX_ID_LENGTH } from '../../src/domain/collection/snapshot.js';
 import { createIntakeQueue, type IntakeJobInput } from '../../src/collection/intake.js';
-import { service } from '../helpers/collection.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 import { auth, build } from './helper.js';
 

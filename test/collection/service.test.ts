@@ -107,7 +107,7 @@ describe('assignment', () => {
       const accounts: Record<string, unknown> = {};
       for (const id of ['N1', 'L', 'C', 'U', 'S', 'N2', 'N3']) {
         const a = await svc.account(id);
-        accounts[id] = { ...a, history: (a?.history as { at: number }[]).map(({ at: _at, ...h }) => h) };
+        accounts[id] = { ...a, history: ((a?.history ?? []) as { at: number }[]).map(({ at: _at, ...h }) => h) };
       }
       const audit = (await redis.xrange(store.keys.audit, '-', '+')).map(([, f]) => f.join('|'));
       const sizes = await store.sizes();

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedModel, makeIntakeProcessor } from '../../src/worker/processor.js';
 import { createIntakeQueue, enqueueSnapshots, type IntakeJobInput } from '../../src/collection/intake.js';
@@ -10,7 +9,7 @@ import { loadTiny, tinyFeatures } from '../helpers/models.js';
 import { connect, deleteKeys, freshPrefix } from '../helpers/redis.js';
 
 const noonCDT = Date.parse('2026-05-12T17:00:00Z');
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => Promise<unknown> | undefined)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });

@@ -1,4 +1,4 @@
-import { Queue, type Job, type Worker } from 'bullmq';
+import type { Queue, Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../../src/model/types.js';

@@ -21,7 +21,7 @@ import { loadTiny, tinyFeatures } from '../helpers/models.js';
 const noonCDT = Date.parse('2026-05-12T17:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'arrears-redis-'));
 let server: ChildProcess | null = null;
-const closers: (() => Promise<unknown> | void)[] = [];
+const closers: (() => unknown)[] = [];
 
 const freePort = () =>
   new Promise<number>((resolve) => {

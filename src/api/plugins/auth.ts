@@ -59,7 +59,7 @@ function presentedKey(req: FastifyRequest): string | null {
   const h = req.headers['x-api-key'];
   if (typeof h === 'string' && h) return h;
   const auth = req.headers.authorization;
-  if (auth && auth.startsWith('Bearer ')) return auth.slice(7).trim() || null;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || null;
   return null;
 }
 

@@ -174,7 +174,7 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
       const outcome = req.body.outcome;
       const collector = actingCollector(req.principal, req.body.collectorId);
       const { queue: q, accountId } = req.params;
-      let r;
+      let r: Awaited<ReturnType<typeof service.recordOutcome>>;
       try {
         r = await service.recordOutcome(q, accountId, collector, outcome, now(), req.body.agency, req.principal?.name);
       } catch (e) {

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Bundle } from '../../domain/bundle.js';
 import { BundleError, readBundleJson } from '../../model/load.js';
 import { bundleDir, readRegistry } from '../../model/registry.js';
 import { ApiError } from '../errors.js';
@@ -98,7 +99,7 @@ const modelsRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (base, opt
           `version "${req.params.version}" exists under several names; use one of ${matches.map((m) => m.ref).join(', ')}`,
         );
       const entry = matches[0];
-      let b;
+      let b: Bundle;
       try {
         b = await readBundleJson(bundleDir(opts.modelsDir, entry.ref));
       } catch (e) {

@@ -86,7 +86,10 @@ function openLoan(s: AccountState, e: EventOf<'loan_opened'>, ctx: ApplyContext)
 
 /** Applies an event whose preconditions hold. Validates everything before the first mutation. */
 function applyReady(s: AccountState, e: ServicingEvent, ctx: ApplyContext): void {
-  if (e.type === 'loan_opened') return openLoan(s, e, ctx);
+  if (e.type === 'loan_opened') {
+    openLoan(s, e, ctx);
+    return;
+  }
   const loan = s.loan!;
   const dayOf = (iso: string) => localDate(Date.parse(iso), loan.dayZone);
   switch (e.type) {
