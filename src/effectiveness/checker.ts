@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 
-/** Stable rule ids: reports, dashboards and tests key on them. The legal source of each is in RULE_SOURCES. */
+/** Stable rule ids: reports and tests key on them. The legal source of each is in RULE_SOURCES. */
 export const RULE_IDS = [
   'US_CONTACT_HOURS',
   'US_CALL_FREQUENCY',

@@ -1,8 +1,8 @@
 /**
  * The servicing core: the feed's events, the account state they build, and what is derived from it
  * (position, transitions, promises, attribution). Pure and deterministic: plain serialisable state
- * in, new state out, time always a parameter. The store, routes and the close-of-business run are
- * built on this surface.
+ * in, new state out, time always a parameter. A store, routes and a close-of-business run take this
+ * surface as it is; none of them lives here.
  */
 export { applyEvent, applyEvents, DEFAULT_MAX_PENDING, type ApplyContext, type ApplyEffect } from './apply.js';
 export { attributePayment, type CollectionContext, type PaymentAttribution } from './attribution.js';
