@@ -444,3 +444,22 @@ describe('API key entries for collectors', () => {
     ).toEqual(['*', 'bob@agency.example']);
   });
 });
+
+describe('a store unreachable since start', () => {
+  it('intake answers 503 with retry-after instead of waiting, and readiness reports the store down', { timeout: 60_000 }, async () => {
+    const down = await start({ config: { ...cfg, redisUrl: 'redis://127.0.0.1:1' } });
+    others.push(down);
+    const r = await down.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().error.code).toBe('ARREARS_STORE_UNAVAILABLE');
+    expect(r.headers['retry-after']).toBe('5');
+    const ready = await down.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().error.code).toBe('ARREARS_STORE_UNAVAILABLE');
+    expect(ready.headers['retry-after']).toBe('5');
+    // The store never saw the data, and the healthy instance's readiness says so.
+    const up = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(up.statusCode).toBe(200);
+    expect(up.json().store).toBe('up');
+  });
+});
