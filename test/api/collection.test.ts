@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from '../../src/api/app.js';
+import { snapshotJobId } from '../../src/collection/intake.js';
 import { sha256Hex } from '../../src/api/plugins/auth.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { checkContact, NO_HISTORY } from '../../src/domain/collection/compliance.js';
@@ -78,7 +79,8 @@ describe('POST /v1/delinquencies', () => {
   it('accepts one snapshot with 202 and a job id derived from (accountId, asOf)', async () => {
     const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
     expect(r.statusCode).toBe(202);
-    expect(r.json()).toEqual({ accepted: 1, jobs: ['snap-A1-2026-05-12'] });
+    expect(r.json()).toEqual({ accepted: 1, jobs: [snapshotJobId({ accountId: 'A1', asOf: '2026-05-12' })] });
+    expect(r.json().jobs[0]).toMatch(/^snap-[0-9a-f]{32}$/);
   });
 
   it('accepts a batch, chunked into jobs', async () => {
