@@ -48,6 +48,9 @@ const sampleSec = intValue('sample', args.sample, { min: 1, max: 600 });
 const GROWTH_LIMIT = 0.1;
 const MAX_IN_FLIGHT = 64;
 const ZONES = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Phoenix'];
+// A share of CN accounts, so some worklist is inside its contact hours whatever the time of day in
+// the US, and claims and outcomes carry load.
+const CN_ZONES = ['Asia/Shanghai'];
 
 /** Seeded LCG so every run sends the same traffic. */
 function rng(seed: number) {
@@ -68,8 +71,8 @@ function row(b: Bundle): Record<string, number | string | null> {
 }
 
 /** A valid zone in random letter case: distinct strings, one zone. */
-function zoneSpelling(): string {
-  const z = ZONES[Math.floor(rand() * ZONES.length)];
+function zoneSpelling(zones: readonly string[]): string {
+  const z = zones[Math.floor(rand() * zones.length)];
   return [...z].map((c) => (rand() < 0.5 ? c.toLowerCase() : c.toUpperCase())).join('');
 }
 
@@ -161,7 +164,8 @@ async function main(): Promise<number> {
           items: Array.from({ length: 20 }, (_, i) => ({ borrowerId: `b${seq}-${i}`, features: row(bundle) })),
         }),
       () => post('delinquency', '/v1/delinquencies', snapshot(ZONES[seq % ZONES.length])),
-      () => post('delinquency-tz', '/v1/delinquencies', snapshot(zoneSpelling())),
+      () => post('delinquency-tz', '/v1/delinquencies', snapshot(zoneSpelling(ZONES))),
+      () => post('delinquency-cn', '/v1/delinquencies', snapshot(zoneSpelling(CN_ZONES), 'CN')),
       async () => {
         if (!queues.length) {
           const res = await fetch(`${base}/v1/worklists`, { headers });
@@ -181,14 +185,14 @@ async function main(): Promise<number> {
         });
       },
     ];
-    function snapshot(timezone: string) {
+    function snapshot(timezone: string, jurisdiction = 'US') {
       const n = seq % 5_000;
       return {
-        accountId: `soak-${n}`,
+        accountId: `soak-${jurisdiction}-${n}`,
         asOf: '2026-05-12',
         dpd: 5 + (n % 120),
         outstanding: 200 + (n % 4_000),
-        jurisdiction: 'US',
+        jurisdiction,
         timezone,
         features: row(bundle),
       };
