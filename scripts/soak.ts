@@ -6,8 +6,9 @@
  * fixed rate for the given minutes: single and batch scores, delinquency posts (a share of them
  * spelling valid time zones in random letter case, 'america/NEW_york', which must not grow any
  * cache), claims and outcomes. Every few seconds it reads the server's RSS and event-loop delay from
- * /metrics and prints them. At the end it compares memory after warm-up (the first minute, or half
- * the run if shorter) with memory at the end: under 10% growth is flat, exit 0; otherwise exit 1.
+ * /metrics and prints them. At the end it compares the peak RSS of the first and second halves of
+ * the run after warm-up (the first minute, or half the run if shorter): under 10% growth is flat,
+ * exit 0; otherwise exit 1.
  * The prefix's Redis keys are deleted afterwards.
  */
 import { fork } from 'node:child_process';
@@ -92,7 +93,6 @@ function metric(page: string, name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
 
 async function main(): Promise<number> {
@@ -241,13 +241,16 @@ async function main(): Promise<number> {
       console.log(`too few samples after the ${warmup} s warm-up to judge memory; run longer or sample more often`);
       return 1;
     }
-    const k = Math.max(1, Math.floor(after.length / 4));
-    const first = median(after.slice(0, k).map((s) => s.rss));
-    const last = median(after.slice(-k).map((s) => s.rss));
+    // RSS saws up and down with each major GC (tens of MB every half minute or so), so comparing
+    // single samples measures where in the cycle they fell. A leak lifts the peaks: compare the
+    // highest RSS of the first half after warm-up with the highest of the second half.
+    const half = Math.floor(after.length / 2);
+    const first = Math.max(...after.slice(0, half).map((s) => s.rss));
+    const last = Math.max(...after.slice(half).map((s) => s.rss));
     const growth = (last - first) / first;
     const lags = after.map((s) => s.lagMs).filter((x): x is number => x !== null);
     console.log(
-      `\nRSS after a ${warmup} s warm-up: ${mb(first)} -> ${mb(last)} (${(growth * 100).toFixed(1)}%); event-loop p99 max ${lags.length ? Math.max(...lags).toFixed(1) : '-'} ms`,
+      `\npeak RSS after a ${warmup} s warm-up, first half -> second half: ${mb(first)} -> ${mb(last)} (${(growth * 100).toFixed(1)}%); event-loop p99 max ${lags.length ? Math.max(...lags).toFixed(1) : '-'} ms`,
     );
     const flat = growth < GROWTH_LIMIT;
     console.log(
