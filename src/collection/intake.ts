@@ -57,8 +57,12 @@ export const INTAKE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/**
+ * A snapshot's job id: a hash of (accountId, asOf), so the same snapshot always gets the same id
+ * (idempotent reposts) while job ids, which BullMQ and every log line carry, hold no account data.
+ */
 export function snapshotJobId(s: Pick<Snapshot, 'accountId' | 'asOf'>): string {
-  return `snap-${s.accountId}-${s.asOf}`;
+  return `snap-${createHash('sha256').update(`${s.accountId}|${s.asOf}`).digest('hex').slice(0, 32)}`;
 }
 
 export function chunkJobId(chunk: readonly Pick<Snapshot, 'accountId' | 'asOf'>[]): string {

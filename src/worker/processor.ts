@@ -56,18 +56,23 @@ export function makeIntakeProcessor(deps: ProcessorDeps) {
     const spec = model.bundle.features;
     const valid: Snapshot[] = [];
     const rejected: IntakeResult['rejected'] = [];
-    for (const s of snapshots) {
+    let firstRejected = -1;
+    for (let i = 0; i < snapshots.length; i++) {
+      const s = snapshots[i];
       const details = featureIssues(s.features, spec);
-      if (details.length) rejected.push({ accountId: s.accountId, details });
-      else valid.push(s);
+      if (details.length) {
+        if (firstRejected < 0) firstRejected = i;
+        rejected.push({ accountId: s.accountId, details });
+      } else valid.push(s);
     }
     const t = now();
     const modelRef = `${model.bundle.name}/${model.bundle.version}`;
     if (rejected.length) await deps.service.store.auditRejected(rejected, modelRef, deps.service.policy.version, t);
     if (valid.length === 0) {
+      // Positions, not account ids: this message lands in logs and in the job's failedReason.
       const first = rejected[0];
       throw new UnrecoverableError(
-        `intake job ${jobId}: none of its ${rejected.length} snapshots fits model ${modelRef}; first: ${first.accountId} ${first.details
+        `intake job ${jobId}: none of its ${rejected.length} snapshots fits model ${modelRef}; first: item ${firstRejected}: ${first.details
           .slice(0, 3)
           .map((d) => `${d.path}: ${d.issue}`)
           .join('; ')}`,

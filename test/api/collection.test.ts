@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from '../../src/api/app.js';
+import { snapshotJobId } from '../../src/collection/intake.js';
 import { sha256Hex } from '../../src/api/plugins/auth.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { checkContact, NO_HISTORY } from '../../src/domain/collection/compliance.js';
@@ -78,7 +79,8 @@ describe('POST /v1/delinquencies', () => {
   it('accepts one snapshot with 202 and a job id derived from (accountId, asOf)', async () => {
     const r = await app.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
     expect(r.statusCode).toBe(202);
-    expect(r.json()).toEqual({ accepted: 1, jobs: ['snap-A1-2026-05-12'] });
+    expect(r.json()).toEqual({ accepted: 1, jobs: [snapshotJobId({ accountId: 'A1', asOf: '2026-05-12' })] });
+    expect(r.json().jobs[0]).toMatch(/^snap-[0-9a-f]{32}$/);
   });
 
   it('accepts a batch, chunked into jobs', async () => {
@@ -442,5 +444,24 @@ describe('API key entries for collectors', () => {
       loadConfig({ ARREARS_API_KEYS: JSON.stringify([entry('dialer', { collectors: ['*', 'bob@agency.example'] })]) }).apiKeys[0]
         .collectors,
     ).toEqual(['*', 'bob@agency.example']);
+  });
+});
+
+describe('a store unreachable since start', () => {
+  it('intake answers 503 with retry-after instead of waiting, and readiness reports the store down', { timeout: 60_000 }, async () => {
+    const down = await start({ config: { ...cfg, redisUrl: 'redis://127.0.0.1:1' } });
+    others.push(down);
+    const r = await down.inject({ method: 'POST', url: '/v1/delinquencies', headers: as('scorer'), payload: body() });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().error.code).toBe('ARREARS_STORE_UNAVAILABLE');
+    expect(r.headers['retry-after']).toBe('5');
+    const ready = await down.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().error.code).toBe('ARREARS_STORE_UNAVAILABLE');
+    expect(ready.headers['retry-after']).toBe('5');
+    // The store never saw the data, and the healthy instance's readiness says so.
+    const up = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(up.statusCode).toBe(200);
+    expect(up.json().store).toBe('up');
   });
 });

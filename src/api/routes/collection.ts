@@ -65,6 +65,35 @@ function storeError(err: unknown): never {
   throw err;
 }
 
+/** Longest an intake request waits on Redis before answering 503 (the client should not wait for minutes). */
+const ENQUEUE_TIMEOUT_MS = 5_000;
+
+/**
+ * Adds the snapshots only while Redis is connected and the client is still waiting. BullMQ waits
+ * for a connection that has never been ready (no offline queue does not cover that wait), so a
+ * store down since start would hold the request for minutes and then enqueue data the client gave
+ * up on; this answers 503 at once instead, and bounds the add itself.
+ */
+async function enqueueBounded(
+  base: FastifyInstance,
+  req: { raw: { aborted?: boolean; destroyed?: boolean; socket?: { destroyed?: boolean } | null } },
+  add: () => Promise<string[]>,
+): Promise<string[]> {
+  const unavailable = () => new ApiError('ARREARS_STORE_UNAVAILABLE', undefined, [], { 'retry-after': '5' });
+  if (base.redis.status !== 'ready') throw unavailable();
+  if (req.raw.aborted || req.raw.socket?.destroyed)
+    throw new ApiError('ARREARS_STORE_UNAVAILABLE', 'the client went away before the data was queued', [], { 'retry-after': '5' });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable()), ENQUEUE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([add(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The delinquency body's validator: the one member of DelinquencyBody the body's shape asks for (a
  * batch when it has `items`), so each bad field is named with its full path (`items.3.timezone`)
@@ -105,7 +134,9 @@ async function collectionRoutes(base: FastifyInstance, opts: CollectionRoutesOpt
     },
     async (req, reply) => {
       const snapshots = 'items' in req.body ? req.body.items : [req.body];
-      const jobs = await enqueueSnapshots(queue, snapshots, { chunkSize: opts.chunkSize, now: now() }).catch(storeError);
+      const jobs = await enqueueBounded(base, req, () =>
+        enqueueSnapshots(queue, snapshots, { chunkSize: opts.chunkSize, now: now() }),
+      ).catch(storeError);
       return reply.code(202).send({ accepted: snapshots.length, jobs });
     },
   );

@@ -45,6 +45,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
             engine: z.string().describe("how the champion's network is evaluated per request: wasm-simd, plain or scorecard"),
             engineNote: z.string().nullable().describe('why a slower engine serves than this runtime offers, or null'),
             authDisabled: z.boolean(),
+            store: z.enum(['up', 'down']).optional().describe('the worklist store (Redis), on instances that serve the collection routes'),
           }),
           503: ErrorSchema,
         },
@@ -55,6 +56,10 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
       // loadModel validates, loads and warms a bundle before it is installed, so installed = warm.
       if (!slot) throw new ApiError('ARREARS_NO_MODEL', 'not ready: no model is loaded');
       const b = slot.model.bundle;
+      // An instance whose store is unreachable would answer every intake with 503: out of rotation.
+      const store = app.hasDecorator('collection') ? (app.redis.status === 'ready' ? ('up' as const) : ('down' as const)) : undefined;
+      if (store === 'down')
+        throw new ApiError('ARREARS_STORE_UNAVAILABLE', 'not ready: the worklist store (Redis) is unreachable', [], { 'retry-after': '5' });
       return {
         status: 'ready' as const,
         model: { name: b.name, version: b.version },
@@ -63,6 +68,7 @@ const healthRoutes: FastifyPluginAsync<{ backend?: string; authDisabled: boolean
         engine: slot.model.engine,
         engineNote: slot.model.engineNote,
         authDisabled: opts.authDisabled,
+        ...(store ? { store } : {}),
       };
     },
   );
