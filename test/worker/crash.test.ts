@@ -33,6 +33,23 @@ function waitForLine(child: ChildProcess, re: RegExp): Promise<string> {
   });
 }
 
+/**
+ * Starts a worker process on `prefix` (test/fixtures/intake-child.ts, which holds each job), waits
+ * until it has taken `jobId`, runs `whileHeld`, then kills it with SIGKILL: the job is left active
+ * with a lock that nobody renews.
+ */
+async function killMidJob(prefix: string, jobId: string, whileHeld?: () => Promise<void>): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('../fixtures/intake-child.ts', import.meta.url).pathname], {
+    env: { ...process.env, PREFIX: prefix, HOLD_MS: '60000', LOCK_MS: '2000' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(() => void child.kill('SIGKILL'));
+  await waitForLine(child, new RegExp(`^started ${jobId}$`));
+  await whileHeld?.();
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+}
+
 describe('a worker killed with SIGKILL mid-job', () => {
   it('loses its lock; another worker recovers the stalled job and the chunk is assigned exactly once', async () => {
     const prefix = freshPrefix();
@@ -58,15 +75,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
     }));
     const [jobId] = await enqueueSnapshots(queue, snaps, { chunkSize: 50 });
 
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('../fixtures/intake-child.ts', import.meta.url).pathname], {
-      env: { ...process.env, PREFIX: prefix, HOLD_MS: '60000', LOCK_MS: '2000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    cleanups.push(() => void child.kill('SIGKILL'));
-    await waitForLine(child, new RegExp(`^started ${jobId}$`));
-    expect((await queue.getJobCounts('active')).active).toBe(1);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killMidJob(prefix, jobId, async () => expect((await queue.getJobCounts('active')).active).toBe(1));
 
     const model = await loadTiny();
     const ctx = service(redis, prefix);
@@ -117,14 +126,7 @@ describe('a chunk that stalls more often than the stall limit', () => {
       features: tinyFeatures(i),
     }));
     const [jobId] = await enqueueSnapshots(queue, snaps, { chunkSize: 2 });
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('../fixtures/intake-child.ts', import.meta.url).pathname], {
-      env: { ...process.env, PREFIX: prefix, HOLD_MS: '60000', LOCK_MS: '2000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    cleanups.push(() => void child.kill('SIGKILL'));
-    await waitForLine(child, new RegExp(`^started ${jobId}$`));
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killMidJob(prefix, jobId);
 
     // A recovering worker whose limit this one stall already exceeds.
     const registry = new Registry();
