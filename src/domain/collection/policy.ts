@@ -65,6 +65,19 @@ export const PolicySchema = z
     bankruptcy: CellSchema.default({ treatment: { channel: 'legal_review', cadenceDays: 30 }, queue: 'legal' }),
     /** What a hardship account gets when its cell's channel is not soft (sms, app, email). */
     hardship: CellSchema.default({ treatment: { channel: 'sms', cadenceDays: 14 }, queue: 'digital' }),
+    /**
+     * The pre-due reminder cell. A current account (0 days past due) is contacted only when its PD is
+     * at or above `minPd` and asOf falls within `windowDays` days before its next due date; every
+     * other current account gets no contact. Absent: current accounts follow their grid cell.
+     */
+    preDue: z
+      .strictObject({
+        minPd: z.number().gt(0).lt(1).describe('the PD at or above which a current account earns a pre-due reminder'),
+        windowDays: z.number().int().min(1).max(31).describe('days before the next due date in which the reminder may go'),
+        treatment: TreatmentSchema,
+        queue: z.enum(QUEUES),
+      })
+      .optional(),
     /** Promise-to-pay grace: the account wakes this many days after the promised date. */
     promiseGraceDays: z.number().nonnegative().default(1),
     priority: PrioritySchema.default({ recencyDays: 14, recencyFloor: 0.25, brokenPromiseUplift: 0.5, maxBroken: 4 }),

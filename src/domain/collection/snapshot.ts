@@ -55,13 +55,15 @@ export const SnapshotSchema = z.strictObject({
     .nullable()
     .default(null),
   flags: FlagsSchema.default({}),
+  /** The account's next scheduled due date after asOf, if known: the pre-due reminder window is counted back from it. */
+  nextDueDate: z.iso.date('nextDueDate must be a date, YYYY-MM-DD').nullable().default(null),
   /** Model inputs, by feature name (null = unknown). */
   features: z.record(z.string(), FeatureValue),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 export type SnapshotInput = z.input<typeof SnapshotSchema>;
 
-const SNAPSHOT_KEYS = new Set(['accountId', 'asOf', 'dpd', 'outstanding', 'jurisdiction', 'timezone', 'flags', 'features']);
+const SNAPSHOT_KEYS = new Set(['accountId', 'asOf', 'dpd', 'outstanding', 'jurisdiction', 'timezone', 'flags', 'nextDueDate', 'features']);
 /** FlagsSchema's keys in its shape order (the order the schema's output has them in). */
 const FLAG_KEYS = Object.keys(FlagsSchema.shape) as (keyof Snapshot['flags'])[];
 
@@ -80,7 +82,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 export function parseSnapshotFast(x: unknown): Snapshot | null {
   if (!isPlainObject(x)) return null;
   for (const k in x) if (!SNAPSHOT_KEYS.has(k)) return null;
-  const { accountId, asOf, dpd, outstanding, jurisdiction, timezone, flags, features } = x;
+  const { accountId, asOf, dpd, outstanding, jurisdiction, timezone, flags, nextDueDate, features } = x;
   if (typeof accountId !== 'string' || accountId.length === 0 || accountId.length > MAX_ID || !ACCOUNT_ID.test(accountId)) return null;
   if (typeof asOf !== 'string' || !z.regexes.date.test(asOf)) return null;
   if (typeof dpd !== 'number' || !Number.isSafeInteger(dpd) || dpd < 0 || dpd > MAX_DPD) return null;
@@ -102,6 +104,8 @@ export function parseSnapshotFast(x: unknown): Snapshot | null {
     for (const k of FLAG_KEYS) if (k in flags) (outFlags[k] = flags[k] as boolean), m--;
     if (m !== 0) return null;
   }
+  if (!(nextDueDate === undefined || nextDueDate === null || (typeof nextDueDate === 'string' && z.regexes.date.test(nextDueDate))))
+    return null;
   if (!isPlainObject(features)) return null;
   for (const k in features) {
     if (k === '__proto__') return null;
@@ -117,6 +121,7 @@ export function parseSnapshotFast(x: unknown): Snapshot | null {
     jurisdiction,
     timezone: zone,
     flags: outFlags,
+    nextDueDate: (nextDueDate as string | null | undefined) ?? null,
     features: features as Snapshot['features'],
   };
 }
