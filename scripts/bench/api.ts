@@ -16,11 +16,11 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { sha256Hex } from '../../src/api/plugins/auth.js';
 import { loadConfig } from '../../src/config.js';
-import type { Bundle } from '../../src/domain/bundle.js';
 import { initBackend } from '../../src/model/backend.js';
 import { loadModel, readBundleJson } from '../../src/model/load.js';
 import { championDir } from '../../src/model/registry.js';
 import { intValue, parseCommand } from '../../src/cli/args.js';
+import { realisticRows } from '../lib/realistic-rows.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const { values: args } = parseCommand({
@@ -48,32 +48,6 @@ const chunk = intValue('batch-chunk', args['batch-chunk'], { min: 1 });
 const say = (s: string) => {
   if (!args.json) console.log(s);
 };
-
-/** Seeded LCG so every run sends the same bodies. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
-/** Borrowers spread over each feature's training range, with some missing values, special codes and unseen categories. */
-function realisticRows(b: Bundle, n: number, seed = 7): Record<string, number | string | null>[] {
-  const r = rng(seed);
-  return Array.from({ length: n }, () => {
-    const row: Record<string, number | string | null> = {};
-    for (const s of b.preprocessing) {
-      const u = r();
-      if (u < 0.05) row[s.name] = null;
-      else if (s.kind === 'numeric') {
-        if (s.specials.length && u < 0.1) row[s.name] = s.specials[0];
-        else {
-          const v = s.lo + (s.hi - s.lo) * r() ** 2;
-          row[s.name] = Math.abs(s.hi - s.lo) > 50 ? Math.round(v) : Math.round(v * 1000) / 1000;
-        }
-      } else row[s.name] = u < 0.08 ? 'unseen' : (s.categories[Math.floor(r() * s.categories.length)] ?? 'other');
-    }
-    return row;
-  });
-}
 
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ port: number; backend: string; ref: string; stop: () => void }> {
   const child = fork(join(import.meta.dirname, 'api-server.ts'), [], {
