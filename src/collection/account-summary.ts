@@ -5,7 +5,11 @@
  * figure, not a hot-path one.
  */
 import { DPD_BUCKETS } from '../domain/collection/policy.js';
+import { QUEUES } from '../domain/collection/types.js';
 import type { WorklistStore } from './worklist.js';
+
+/** The states an assignment hash can be in; every queue lists each one, 0 included. */
+export const ACCOUNT_STATES = ['queued', 'leased', 'paused', 'blocked', 'resolved'] as const;
 
 export interface BlockedAccount {
   accountId: string;
@@ -33,7 +37,7 @@ export async function accountSummary(store: WorklistStore, sampleSize = 50): Pro
   const prefix = keys.accountPrefix;
   const out: AccountSummary = {
     accounts: 0,
-    states: {},
+    states: Object.fromEntries(QUEUES.map((q) => [q, Object.fromEntries(ACCOUNT_STATES.map((st) => [st, 0]))])),
     blocked: { accounts: 0, byReason: [], sample: [] },
     balances: DPD_BUCKETS.map((bucket) => ({ bucket, accounts: 0, outstanding: 0 })),
   };

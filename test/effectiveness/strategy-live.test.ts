@@ -176,7 +176,13 @@ describe('strategy results from the live streams', () => {
     ]);
     const s = await accountSummary(store);
     expect(s.accounts).toBe(5);
-    expect(s.states).toEqual({ call: { queued: 2, resolved: 1, blocked: 1 }, digital: { queued: 1 } });
+    const none = { queued: 0, leased: 0, paused: 0, blocked: 0, resolved: 0 };
+    expect(s.states).toEqual({
+      digital: { ...none, queued: 1 },
+      call: { ...none, queued: 2, resolved: 1, blocked: 1 },
+      field: none,
+      legal: none,
+    });
     expect(s.blocked.byReason).toEqual([{ reason: 'DO_NOT_CONTACT', accounts: 1 }]);
     expect(s.blocked.sample).toEqual([
       { accountId: 'x2', queue: 'call', reasons: ['DO_NOT_CONTACT'], updatedAt: Date.parse('2026-06-03T12:00:00Z') },

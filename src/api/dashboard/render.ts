@@ -5,6 +5,7 @@
  * assets/dashboard.js from the same object, embedded as a JSON data block: no inline script runs,
  * so the page works under a strict Content-Security-Policy.
  */
+import { ACCOUNT_STATES } from '../../collection/account-summary.js';
 import type { AgentActivity } from '../../effectiveness/live.js';
 import type { Estimate } from '../../effectiveness/stats.js';
 import type { DashboardData } from './data.js';
@@ -83,7 +84,7 @@ const jsonBlock = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 export function renderDashboard(d: DashboardData, query: string): string {
   const drift = d.serving.drift;
   const queues = Object.keys(d.worklists);
-  const states = ['queued', 'leased', 'paused', 'blocked', 'resolved'];
+  const states = ACCOUNT_STATES;
   const worklistRows = queues.map((q) => {
     const w = d.worklists[q];
     const st = d.accounts.states[q] ?? {};
