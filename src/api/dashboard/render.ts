@@ -95,7 +95,7 @@ export function renderDashboard(d: DashboardData, query: string): string {
   const notes = d.strategy.notes.map((n) => `<li>${esc(n)}</li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>arrears · collection dashboard</title><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<title>arrears · collection dashboard</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
 <body>
 <header><h1>Collection dashboard</h1>
 <form method="get" action="/dashboard" class="window">
@@ -180,7 +180,7 @@ ${table('agents', ['Collector', 'Items worked', 'Contacts', 'Right-party contact
 /** The page a browser gets without a key (401) or with a key that lacks the role (403). */
 export function renderSignIn(status: 401 | 403, message: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>arrears · sign in</title><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<html lang="en"><head><meta charset="utf-8"><title>arrears · sign in</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
 <body><main class="signin"><h1>Collection dashboard</h1>
 <p class="error" data-status="${status}">${esc(message)}</p>
 <p>The dashboard needs an API key with the <code>manager</code> or <code>admin</code> role.</p>
