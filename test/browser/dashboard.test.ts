@@ -110,7 +110,7 @@ describe.skipIf(SKIP)('the dashboard in headless Chromium', () => {
       els.map((e) => ({
         path: e.getAttribute('data-figure')!,
         value: e.getAttribute('data-value')!,
-        shown: (e as HTMLElement).innerText.trim(),
+        shown: (e.textContent ?? '').trim(),
       })),
     );
     expect(figures.length).toBeGreaterThan(60);
@@ -129,9 +129,12 @@ describe.skipIf(SKIP)('the dashboard in headless Chromium', () => {
     expect(shown('strategy.overall.comparisons.0.differences.recoveredPerAccount.value')).toBe('36.50');
     expect(shown('worklists.call.ready')).toBe('2');
     expect(shown('accounts.blocked.accounts')).toBe('1');
-    expect(await page.locator('#blocked-reasons').innerText()).toContain('DO_NOT_CONTACT');
-    expect(await page.locator('#compliance-blocks').innerText()).toContain('INCONVENIENT_TIME');
-    expect(await page.locator('#agents').innerText()).toMatch(/alice\s+6\s+3\s+3\s+1\s+1/);
+    expect(await page.locator('#blocked-reasons').textContent()).toContain('DO_NOT_CONTACT');
+    expect(await page.locator('#compliance-blocks').textContent()).toContain('INCONVENIENT_TIME');
+    const agents = await page.$$eval('#agents tbody tr', (rows) =>
+      rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => (c.textContent ?? '').trim())),
+    );
+    expect(agents[0]).toEqual(['alice', '6', '3', '3', '1', '1']);
 
     // Each chart drew something: a canvas with pixels that are not all blank.
     for (const id of ['chart-balances', 'chart-rates', 'chart-strategy', 'chart-compliance']) {
