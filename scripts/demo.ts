@@ -46,7 +46,12 @@ const env = {
   LOG_LEVEL: 'warn',
   ARREARS_REDIS_PREFIX: prefix,
   ARREARS_API_KEYS: JSON.stringify([
-    { name: 'demo', sha256: createHash('sha256').update(key).digest('hex'), roles: ['scorer', 'collector', 'admin'], collectors: ['*'] },
+    {
+      name: 'demo',
+      sha256: createHash('sha256').update(key).digest('hex'),
+      roles: ['scorer', 'collector', 'admin', 'manager'],
+      collectors: ['*'],
+    },
   ]),
 };
 const base = `http://127.0.0.1:${port}`;

@@ -23,7 +23,7 @@ const { values, positionals } = parseCommand({
       default: 'default',
       description: "the key's name; a collector key claims and reports as this name",
     },
-    roles: { type: 'string', value: '<role,...>', default: 'scorer', description: 'scorer, collector, admin (comma-separated)' },
+    roles: { type: 'string', value: '<role,...>', default: 'scorer', description: 'scorer, collector, admin, manager (comma-separated)' },
     collectors: {
       type: 'string',
       value: '<id,...|*>',

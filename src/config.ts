@@ -21,7 +21,7 @@ const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 export const ApiKeyEntry = z.strictObject({
   name: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key'),
-  roles: z.array(z.enum(['scorer', 'collector', 'admin'])).min(1),
+  roles: z.array(z.enum(['scorer', 'collector', 'admin', 'manager'])).min(1),
   collectors: z.array(z.union([z.literal('*'), CollectorId])).optional(),
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;

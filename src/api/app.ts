@@ -20,10 +20,12 @@ import metrics from './plugins/metrics.js';
 import models from './plugins/model.js';
 import redisPlugin from './plugins/redis.js';
 import collectionRoutes from './routes/collection.js';
+import dashboardRoutes from './routes/dashboard.js';
 import healthRoutes from './routes/health.js';
 import modelsRoutes from './routes/models.js';
 import monitoringRoutes from './routes/monitoring.js';
 import scoresRoutes from './routes/scores.js';
+import strategyRoutes from './routes/strategy.js';
 
 export interface AppDeps {
   config: Config;
@@ -111,5 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxFeatureKeys: config.maxFeatureKeys,
     now: deps.now,
   });
+  await app.register(strategyRoutes, { now: deps.now });
+  await app.register(dashboardRoutes, { now: deps.now });
   return app;
 }

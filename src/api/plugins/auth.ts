@@ -4,8 +4,8 @@
  * in `config.role`, and a route that declares none makes the app refuse to start, so an endpoint
  * cannot be exposed by forgetting. `public` routes (health, metrics, docs) need no key.
  *
- * Roles are not hierarchical: a key needs the exact role the route declares (give a key several
- * roles where needed). Lookup is by the hash of the presented key, so response timing reveals
+ * Roles are not hierarchical: a key needs the exact role the route declares, or one of the roles
+ * when it declares a list (give a key several roles where needed). Lookup is by the hash of the presented key, so response timing reveals
  * nothing about stored keys.
  */
 import { createHash } from 'node:crypto';
@@ -26,7 +26,12 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The role a caller needs; `public` for open routes. Required on every route. */
-    role?: RouteRole;
+    role?: RouteRole | readonly ApiKeyEntry['roles'][number][];
+    /**
+     * Also accept the key from the `arrears_key` cookie (the browser dashboard's GET pages only:
+     * a cookie is sent with every request to the site, so a state-changing route must never accept one).
+     */
+    cookieAuth?: boolean;
     /** Keep answering when the event loop is saturated (liveness, metrics). */
     alwaysOn?: boolean;
   }
@@ -36,7 +41,7 @@ declare module 'fastify' {
   }
 }
 
-const DEV_PRINCIPAL: Principal = { name: 'dev-mode', roles: ['scorer', 'collector', 'admin'], collectors: ['*'] };
+const DEV_PRINCIPAL: Principal = { name: 'dev-mode', roles: ['scorer', 'collector', 'admin', 'manager'], collectors: ['*'] };
 
 /**
  * The collector a claim or outcome is recorded for: the body's collectorId, else the key's name.
@@ -55,11 +60,30 @@ export function actingCollector(principal: Principal | null, collectorId: string
 
 export const sha256Hex = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
+/** The cookie the dashboard stores the key in (HttpOnly, SameSite=Strict; see routes/dashboard.ts). */
+export const KEY_COOKIE = 'arrears_key';
+
+/** One cookie's value from the Cookie header, or null. */
+export function cookieValue(req: FastifyRequest, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim()) || null;
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
 function presentedKey(req: FastifyRequest): string | null {
   const h = req.headers['x-api-key'];
   if (typeof h === 'string' && h) return h;
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || null;
+  if (req.routeOptions.config.cookieAuth) return cookieValue(req, KEY_COOKIE);
   return null;
 }
 
@@ -69,7 +93,7 @@ export default fp(
     const publicPrefixes = opts.publicPrefixes ?? ['/docs'];
     if (opts.config.authDisabled) {
       app.log.warn(
-        '!!! AUTH DISABLED (ARREARS_AUTH_DISABLED=true): every caller is treated as admin, scorer and collector. Development only: never run this in production !!!',
+        '!!! AUTH DISABLED (ARREARS_AUTH_DISABLED=true): every caller is treated as admin, scorer, collector and manager. Development only: never run this in production !!!',
       );
     } else if (byHash.size === 0) {
       app.log.warn('no API keys configured (ARREARS_API_KEYS): every authenticated route will answer 401');
@@ -99,7 +123,14 @@ export default fp(
       const entry = byHash.get(sha256Hex(key));
       if (!entry) throw new ApiError('ARREARS_UNAUTHORIZED', 'unknown API key');
       req.principal = { name: entry.name, roles: entry.roles, collectors: entry.collectors ?? [] };
-      if (!entry.roles.includes(role)) throw new ApiError('ARREARS_FORBIDDEN', `this route needs the "${role}" role`);
+      const allowed: readonly string[] = typeof role === 'string' ? [role] : role;
+      if (!entry.roles.some((r) => allowed.includes(r)))
+        throw new ApiError(
+          'ARREARS_FORBIDDEN',
+          allowed.length === 1
+            ? `this route needs the "${allowed[0]}" role`
+            : `this route needs one of the roles ${allowed.map((r) => `"${r}"`).join(', ')}`,
+        );
     });
   },
   { name: 'arrears-auth' },
